@@ -1,0 +1,1 @@
+"""Thin Qt widgets and models of the desktop app."""

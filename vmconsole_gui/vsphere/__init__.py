@@ -1,0 +1,1 @@
+"""Async vCenter REST client: sessions, inventory, power, console tickets. Never imports Qt."""
