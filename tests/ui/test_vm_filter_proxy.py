@@ -1,0 +1,126 @@
+"""The inventory table model and its fast sort/filter proxy, driven through a real QTableView."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTableView
+
+from vmconsole_gui.ui.vm_filter_proxy import VmFilterProxy
+from vmconsole_gui.ui.vm_rows import VmRow, natural_key, search_tokens
+from vmconsole_gui.ui.vm_table_model import ROW_ROLE, Column, VmTableModel
+
+ROWS = [
+    VmRow("p1", "vc01", "vm-1", "web-2", "POWERED_ON", "Ubuntu Linux (64-bit)", "10.0.0.2", "web2", "esx-01", "cl-a", "dc1"),
+    VmRow("p1", "vc01", "vm-2", "web-10", "POWERED_OFF", "Ubuntu Linux (64-bit)", "10.0.0.10", "", "esx-02", "cl-a", "dc1"),
+    VmRow("p1", "vc01", "vm-3", "db-01", "POWERED_ON", "Red Hat Enterprise Linux 8", "10.0.1.5", "", "esx-02", "cl-b", "dc1"),
+    VmRow("p2", "vc02", "vm-1", "WIN-DC", "SUSPENDED", "Windows Server 2022", "", "", "esx-11", "", "dc9"),
+]
+
+
+@pytest.fixture
+def table(qtbot):
+    model = VmTableModel()
+    proxy = VmFilterProxy()
+    proxy.setSourceModel(model)
+    view = QTableView()
+    view.setModel(proxy)
+    qtbot.addWidget(view)
+    view.show()
+    model.set_all_rows(ROWS)
+    return model, proxy, view
+
+
+def names(proxy: VmFilterProxy) -> list[str]:
+    return [proxy.index(r, Column.NAME).data() for r in range(proxy.rowCount())]
+
+
+def test_search_words_are_anded_across_fields(table):
+    _, proxy, _ = table
+    proxy.set_search("ubuntu 10.0.0.1")
+    assert names(proxy) == ["web-10"]
+    proxy.set_search("  LINUX   esx-02 ")
+    assert sorted(names(proxy)) == ["db-01", "web-10"]
+    proxy.set_search("vc02")
+    assert names(proxy) == ["WIN-DC"]
+    proxy.set_search("nothing-like-this")
+    assert names(proxy) == []
+    proxy.set_search("")
+    assert len(names(proxy)) == 4
+
+
+def test_power_filter_and_scope_combine_with_search(table):
+    _, proxy, _ = table
+    proxy.set_power_states(frozenset({"POWERED_ON"}))
+    assert sorted(names(proxy)) == ["db-01", "web-2"]
+    proxy.set_scope(lambda r: r.cluster == "cl-a")
+    assert names(proxy) == ["web-2"]
+    proxy.set_power_states(None)
+    proxy.set_search("web")
+    assert sorted(names(proxy)) == ["web-10", "web-2"]
+    proxy.set_scope(None)
+    proxy.set_search("")
+    assert len(names(proxy)) == 4
+
+
+def test_sort_is_natural_and_survives_filtering(table):
+    _, proxy, view = table
+    view.sortByColumn(Column.NAME, Qt.SortOrder.AscendingOrder)
+    assert names(proxy) == ["db-01", "web-2", "web-10", "WIN-DC"]
+    proxy.set_search("web")
+    assert names(proxy) == ["web-2", "web-10"]
+    view.sortByColumn(Column.NAME, Qt.SortOrder.DescendingOrder)
+    assert names(proxy) == ["web-10", "web-2"]
+    proxy.set_search("")
+    view.sortByColumn(Column.IP, Qt.SortOrder.AscendingOrder)
+    assert names(proxy) == ["web-2", "web-10", "db-01", "WIN-DC"]  # numeric IP order, empty last
+
+
+def test_selection_follows_the_row_when_sorting(table):
+    _, proxy, view = table
+    view.selectRow(0)
+    selected = view.selectionModel().selectedRows()[0].data(ROW_ROLE)
+    view.sortByColumn(Column.NAME, Qt.SortOrder.DescendingOrder)
+    assert view.selectionModel().selectedRows()[0].data(ROW_ROLE) == selected
+
+
+def test_row_updates_and_busy_marker_reach_the_view(table, qtbot):
+    model, proxy, _ = table
+    proxy.set_search("web-10")
+    with qtbot.waitSignal(proxy.dataChanged):
+        model.update_row(
+            VmRow("p1", "vc01", "vm-2", "web-10", "POWERED_ON", "Ubuntu Linux (64-bit)", "10.0.0.10", "", "esx-02")
+        )
+    assert proxy.index(0, Column.POWER).data() == "On"
+    model.set_busy(("p1", "vm-2"), "Powering on")
+    assert proxy.index(0, Column.NAME).data() == "web-10  (Powering on…)"
+    model.set_busy(("p1", "vm-2"), None)
+    assert proxy.index(0, Column.NAME).data() == "web-10"
+
+
+def test_replacing_one_vcenters_rows_keeps_the_others(table):
+    model, proxy, _ = table
+    model.set_rows_for_profile("p1", [VmRow("p1", "vc01", "vm-9", "new-vm", "POWERED_ON")])
+    assert sorted(names(proxy)) == ["WIN-DC", "new-vm"]
+
+
+def test_natural_key_and_tokens():
+    assert sorted(["a10", "a2", "A1"], key=natural_key) == ["A1", "a2", "a10"]
+    assert search_tokens("  Web  PROD ") == ("web", "prod")
+
+
+WORDS = st.sampled_from(["web", "we", "b-1", "1", "10.0", "esx", "linux", "x", "db", "vc0", ""])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(queries=st.lists(st.lists(WORDS, max_size=3).map(" ".join), min_size=1, max_size=6))
+def test_incremental_filtering_equals_brute_force(table, queries):
+    """Narrowing reuses the previous result; whatever the sequence, the result equals a fresh full filter."""
+    model, proxy, _ = table
+    for query in queries:
+        proxy.set_search(query)
+        tokens = search_tokens(query)
+        expected = {r.key for r in model.rows() if all(t in r.haystack for t in tokens)}
+        assert {r.key for r in proxy.visible_rows()} == expected

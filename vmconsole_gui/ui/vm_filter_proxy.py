@@ -1,0 +1,221 @@
+"""Sorting and filtering proxy for the inventory table, fast at 50 000 rows.
+
+``QSortFilterProxyModel`` calls a Python ``filterAcceptsRow`` once per row and compares through ``data()``; at 50k
+VMs that costs ~65 ms per keystroke and seconds per sort. This proxy keeps the visible rows as a plain list of source
+row numbers: sorting uses the source model's cached per-column keys, filtering is one list comprehension over
+pre-lowered search text, and a query that only narrows the previous one filters the previous result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QPersistentModelIndex, Qt
+
+from vmconsole_gui.ui.vm_rows import VmRow, search_tokens
+from vmconsole_gui.ui.vm_table_model import VmTableModel
+
+_Index = QModelIndex | QPersistentModelIndex
+ScopePredicate = Callable[[VmRow], bool]
+
+
+def _narrows(new: tuple[str, ...], old: tuple[str, ...]) -> bool:
+    """Whether every row matching ``new`` also matches ``old`` (each old word is inside some new word)."""
+    return all(any(o in n for n in new) for o in old)
+
+
+class VmFilterProxy(QAbstractProxyModel):
+    """Visible, sorted subset of a :class:`VmTableModel`: search words (AND), power states and a tree scope."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._visible: list[int] = []
+        self._proxy_row_of: dict[int, int] | None = None
+        self._order: list[int] = []
+        self._sort_column = -1
+        self._sort_order = Qt.SortOrder.AscendingOrder
+        self._tokens: tuple[str, ...] = ()
+        self._power_states: frozenset[str] | None = None
+        self._scope: ScopePredicate | None = None
+        self._scope_rows: set[int] | None = None
+        self._last_tokens: tuple[str, ...] | None = None
+
+    # -- wiring
+    def setSourceModel(self, model: VmTableModel) -> None:  # type: ignore[override]
+        """Use ``model`` as the source; follow its resets and row changes."""
+        old = self.sourceModel()
+        if old is not None:
+            old.modelReset.disconnect(self._on_source_reset)
+            old.dataChanged.disconnect(self._on_source_data_changed)
+        self.beginResetModel()
+        super().setSourceModel(model)
+        model.modelReset.connect(self._on_source_reset)
+        model.dataChanged.connect(self._on_source_data_changed)
+        self._rebuild_order()
+        self._refilter(full=True)
+        self.endResetModel()
+
+    def source(self) -> VmTableModel:
+        """The source model, typed."""
+        model = self.sourceModel()
+        assert isinstance(model, VmTableModel)
+        return model
+
+    # -- filter API
+    @property
+    def query(self) -> tuple[str, ...]:
+        """The current search words."""
+        return self._tokens
+
+    def set_search(self, text: str) -> None:
+        """Show only VMs whose name, IP, host, guest OS or vCenter contains every word of ``text``."""
+        tokens = search_tokens(text)
+        if tokens != self._tokens:
+            self._tokens = tokens
+            self._apply()
+
+    def set_power_states(self, states: frozenset[str] | None) -> None:
+        """Show only VMs in one of ``states`` (``None`` = all)."""
+        if states != self._power_states:
+            self._power_states = states
+            self._last_tokens = None
+            self._apply()
+
+    def set_scope(self, scope: ScopePredicate | None) -> None:
+        """Show only VMs for which ``scope`` is true (the side tree's selection; ``None`` = everything)."""
+        self._scope = scope
+        self._scope_rows = None
+        self._last_tokens = None
+        self._apply()
+
+    # -- QAbstractProxyModel
+    def mapToSource(self, proxy_index: _Index) -> QModelIndex:
+        """Source index of a visible cell."""
+        if not proxy_index.isValid() or proxy_index.row() >= len(self._visible):
+            return QModelIndex()
+        return self.source().index(self._visible[proxy_index.row()], proxy_index.column())
+
+    def mapFromSource(self, source_index: _Index) -> QModelIndex:
+        """Visible index of a source cell (invalid when filtered out)."""
+        if not source_index.isValid():
+            return QModelIndex()
+        if self._proxy_row_of is None:
+            self._proxy_row_of = {src: i for i, src in enumerate(self._visible)}
+        row = self._proxy_row_of.get(source_index.row())
+        return QModelIndex() if row is None else self.createIndex(row, source_index.column())
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Cell data straight from the source rows (no index mapping on the paint path)."""
+        row = index.row()
+        if not index.isValid() or row >= len(self._visible):
+            return None
+        return self.source().cell(self._visible[row], index.column(), role)
+
+    def index(self, row: int, column: int, parent: _Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        """Index of a visible cell."""
+        if parent.isValid() or not (0 <= row < len(self._visible)) or not (0 <= column < self.columnCount()):
+            return QModelIndex()
+        return self.createIndex(row, column)
+
+    def parent(self, index: _Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        """Flat table: no parents."""
+        return QModelIndex()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        """Number of visible VMs."""
+        return 0 if parent.isValid() else len(self._visible)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        """Same columns as the source."""
+        return 0 if parent.isValid() or self.sourceModel() is None else self.source().columnCount()
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Column titles from the source; row numbers vertically."""
+        if orientation == Qt.Orientation.Horizontal:
+            return self.source().headerData(section, orientation, role)
+        return section + 1 if role == Qt.ItemDataRole.DisplayRole else None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort by ``column``; the current filter is kept."""
+        self.layoutAboutToBeChanged.emit()
+        self._sort_column, self._sort_order = column, order
+        old_visible = self._visible
+        self._rebuild_order()
+        self._last_tokens = None
+        self._refilter(full=True)
+        self._remap_persistent(old_visible)
+        self.layoutChanged.emit()
+
+    def row_at(self, proxy_row: int) -> VmRow:
+        """The VM shown in visible row ``proxy_row``."""
+        return self.source().rows()[self._visible[proxy_row]]
+
+    def visible_rows(self) -> list[VmRow]:
+        """The visible VMs in display order."""
+        rows = self.source().rows()
+        return [rows[i] for i in self._visible]
+
+    # -- internals
+    def _rebuild_order(self) -> None:
+        model = self.sourceModel()
+        n = 0 if model is None else self.source().rowCount()
+        if self._sort_column < 0 or n == 0:
+            self._order = list(range(n))
+            return
+        keys = self.source().sort_keys(self._sort_column)
+        self._order = sorted(range(n), key=keys.__getitem__, reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
+
+    def _refilter(self, full: bool) -> None:
+        rows = self.source().rows()
+        tokens = self._tokens
+        base = self._order
+        if not full and self._last_tokens is not None and _narrows(tokens, self._last_tokens):
+            base = self._visible
+        if self._scope is not None and self._scope_rows is None:
+            self._scope_rows = {i for i, r in enumerate(rows) if self._scope(r)}
+        scope_rows, states = self._scope_rows, self._power_states
+        if scope_rows is not None:
+            base = [i for i in base if i in scope_rows]
+        if states is not None:
+            base = [i for i in base if rows[i].power_state in states]
+        if tokens:
+            hay = self.source().haystacks()
+            for word in sorted(tokens, key=len, reverse=True):  # longest word first: it prunes the most
+                base = [i for i in base if word in hay[i]]
+        elif base is self._order:
+            base = list(base)
+        self._visible = base
+        self._proxy_row_of = None
+        self._last_tokens = tokens
+
+    def _apply(self) -> None:
+        if self.sourceModel() is None:
+            return
+        self.beginResetModel()
+        self._refilter(full=False)
+        self.endResetModel()
+
+    def _remap_persistent(self, old_visible: list[int]) -> None:
+        new_pos = {src: i for i, src in enumerate(self._visible)}
+        old_list = self.persistentIndexList()
+        new_list = []
+        for idx in old_list:
+            src = old_visible[idx.row()] if idx.row() < len(old_visible) else None
+            pos = None if src is None else new_pos.get(src)
+            new_list.append(QModelIndex() if pos is None else self.createIndex(pos, idx.column()))
+        self.changePersistentIndexList(old_list, new_list)
+
+    def _on_source_reset(self) -> None:
+        self.beginResetModel()
+        self._scope_rows = None
+        self._last_tokens = None
+        self._rebuild_order()
+        self._refilter(full=True)
+        self.endResetModel()
+
+    def _on_source_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles: list[int]) -> None:
+        for src_row in range(top_left.row(), bottom_right.row() + 1):
+            proxy = self.mapFromSource(self.source().index(src_row, 0))
+            if proxy.isValid():
+                self.dataChanged.emit(proxy, self.index(proxy.row(), self.columnCount() - 1), roles)

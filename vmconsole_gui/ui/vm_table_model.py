@@ -1,0 +1,199 @@
+"""Table model of all VMs of all connected vCenters (the source model of the inventory view)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QIcon
+
+from vmconsole_gui.ui.vm_rows import VmRow, natural_key
+
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+"""Data role returning the row's :class:`VmRow`."""
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class Column(IntEnum):
+    """Columns of the inventory table, in display order."""
+
+    NAME = 0
+    POWER = 1
+    GUEST_OS = 2
+    IP = 3
+    HOST = 4
+    CLUSTER = 5
+    VCENTER = 6
+
+
+HEADERS = {
+    Column.NAME: "Name",
+    Column.POWER: "Power",
+    Column.GUEST_OS: "Guest OS",
+    Column.IP: "IP address",
+    Column.HOST: "Host",
+    Column.CLUSTER: "Cluster",
+    Column.VCENTER: "vCenter",
+}
+
+POWER_LABELS = {"POWERED_ON": "On", "POWERED_OFF": "Off", "SUSPENDED": "Suspended"}
+
+_CELL: dict[Column, Callable[[VmRow], str]] = {
+    Column.NAME: lambda r: r.name,
+    Column.POWER: lambda r: POWER_LABELS.get(r.power_state, r.power_state.title()),
+    Column.GUEST_OS: lambda r: r.guest_os,
+    Column.IP: lambda r: r.ip_address,
+    Column.HOST: lambda r: r.host,
+    Column.CLUSTER: lambda r: r.cluster,
+    Column.VCENTER: lambda r: r.vcenter,
+}
+
+
+def _ip_key(text: str) -> tuple[object, ...]:
+    parts = text.split(".")
+    if len(parts) == 4 and all(p.isdigit() for p in parts):
+        return (0, *map(int, parts))
+    return (1, text) if text else (2, "")
+
+
+_SORT_KEY: dict[Column, Callable[[VmRow], Any]] = {
+    Column.POWER: lambda r: r.power_state,
+    Column.IP: lambda r: _ip_key(r.ip_address),
+}
+
+
+_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.AccessibleTextRole,
+        ROW_ROLE,
+    }
+)
+
+
+class VmTableModel(QAbstractTableModel):
+    """All VM rows; power icons, tooltips and busy markers; per-column sort keys for the proxy.
+
+    Rows are replaced per vCenter (:meth:`set_rows_for_profile`) so one vCenter's refresh leaves the others alone.
+    """
+
+    def __init__(self, power_icons: dict[str, QIcon] | None = None, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[VmRow] = []
+        self._haystacks: list[str] = []
+        self._row_of: dict[tuple[str, str], int] = {}
+        self._busy: dict[tuple[str, str], str] = {}
+        self._power_icons = power_icons or {}
+        self._sort_keys: dict[int, list[Any]] = {}
+
+    # -- Qt model interface
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        """Number of VMs (0 below the root)."""
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        """Number of columns."""
+        return 0 if parent.isValid() else len(Column)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Cell text, power icon, tooltip, accessible text or the row itself (``ROW_ROLE``)."""
+        if not index.isValid():
+            return None
+        return self.cell(index.row(), index.column(), role)
+
+    def cell(self, row_number: int, column_number: int, role: int) -> Any:
+        """Data of one cell by plain row/column numbers (the proxy calls this without building indexes)."""
+        if role not in _ROLES:
+            return None
+        row = self._rows[row_number]
+        column = Column(column_number)
+        if role == Qt.ItemDataRole.DisplayRole:
+            text = _CELL[column](row)
+            if column == Column.NAME and row.key in self._busy:
+                return f"{text}  ({self._busy[row.key]}…)"
+            return text
+        if role == ROW_ROLE:
+            return row
+        if role == Qt.ItemDataRole.DecorationRole and column == Column.POWER:
+            return self._power_icons.get(row.power_state)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            busy = self._busy.get(row.key)
+            return f"{row.name} — {busy}…" if busy else f"{row.name} on {row.vcenter}"
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{HEADERS[column]}: {_CELL[column](row) or 'none'}"
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Column titles."""
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(Column)
+        ):
+            return HEADERS[Column(section)]
+        return None
+
+    # -- rows
+    def rows(self) -> Sequence[VmRow]:
+        """All rows (read-only view)."""
+        return self._rows
+
+    def haystacks(self) -> Sequence[str]:
+        """Lower-case search text per row, aligned with :meth:`rows`."""
+        return self._haystacks
+
+    def row_index(self, key: tuple[str, str]) -> int | None:
+        """Source row number of the VM with ``key``."""
+        return self._row_of.get(key)
+
+    def set_rows_for_profile(self, profile_id: str, rows: Iterable[VmRow]) -> None:
+        """Replace every row of one vCenter profile with ``rows``."""
+        kept = [r for r in self._rows if r.profile_id != profile_id]
+        self.set_all_rows([*kept, *rows])
+
+    def set_all_rows(self, rows: Iterable[VmRow]) -> None:
+        """Replace every row (a model reset)."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._haystacks = [r.haystack for r in self._rows]
+        self._row_of = {r.key: i for i, r in enumerate(self._rows)}
+        self._sort_keys.clear()
+        self.endResetModel()
+
+    def update_row(self, row: VmRow) -> None:
+        """Replace one row in place (e.g. a new power state) and announce the change."""
+        i = self._row_of.get(row.key)
+        if i is None:
+            return
+        self._rows[i] = row
+        self._haystacks[i] = row.haystack
+        self._sort_keys.clear()
+        self.dataChanged.emit(self.index(i, 0), self.index(i, len(Column) - 1))
+
+    def set_busy(self, key: tuple[str, str], what: str | None) -> None:
+        """Mark a VM as busy with ``what`` (e.g. "Opening console"), or clear it with ``None``."""
+        if what is None:
+            self._busy.pop(key, None)
+        else:
+            self._busy[key] = what
+        i = self._row_of.get(key)
+        if i is not None:
+            self.dataChanged.emit(self.index(i, 0), self.index(i, len(Column) - 1))
+
+    def sort_keys(self, column: int) -> list[Any]:
+        """Per-row sort keys for ``column`` (cached until rows change)."""
+        keys = self._sort_keys.get(column)
+        if keys is None:
+            key_of = _SORT_KEY.get(Column(column))
+            if key_of is None:
+                cell = _CELL[Column(column)]
+                keys = [natural_key(cell(r)) for r in self._rows]
+            else:
+                keys = [key_of(r) for r in self._rows]
+            self._sort_keys[column] = keys
+        return keys
