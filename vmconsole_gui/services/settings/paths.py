@@ -67,11 +67,16 @@ class AppPaths:
 
 
 def ensure_private_dir(directory: Path) -> None:
-    """Create ``directory`` (and missing parents) if needed; the directory itself is created with mode 0700.
+    """Create ``directory`` if needed; it and any missing parent are created with mode 0700 (umask permitting).
 
-    An existing directory's mode is left alone: the user may have chosen it.
+    Existing directories keep their mode: the user may have chosen it.
     """
-    if directory.is_dir():
-        return
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    directory.mkdir(mode=0o700, exist_ok=True)
+    missing: list[Path] = []
+    current = directory
+    while not current.is_dir():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
