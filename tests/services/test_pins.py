@@ -76,6 +76,8 @@ def test_fingerprints_are_validated_and_normalised(cert_a: tuple[bytes, bytes]) 
     same = Pin(sha256=colon_upper, sha1=pin.sha1.upper(), subject="x", first_seen="t", kind=PinKind.ESXI)
     assert same.sha256 == pin.sha256
     assert same.sha1 == pin.sha1
+    created = Pin.create(sha256=colon_upper, sha1=pin.sha1, subject=pin.subject, kind=PinKind.ESXI, now=NOW)
+    assert created == pin
     with pytest.raises(ValueError, match="SHA256 fingerprint has 64 hex digits"):
         Pin(sha256="abc", sha1=pin.sha1, subject="x", first_seen="t", kind=PinKind.ESXI)
 

@@ -97,6 +97,12 @@ class Pin:
         object.__setattr__(self, "sha1", normalise_fingerprint(self.sha1, algorithm="sha1"))
 
     @classmethod
+    def create(cls, *, sha256: str, sha1: str, subject: str, kind: PinKind, now: datetime | None = None) -> Pin:
+        """A pin first seen now, from fingerprints already computed (e.g. the vSphere client's certificate info)."""
+        stamp = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+        return cls(sha256=sha256, sha1=sha1, subject=subject, first_seen=stamp, kind=kind)
+
+    @classmethod
     def from_der(cls, der: bytes, kind: PinKind, *, now: datetime | None = None) -> Pin:
         """Build a pin from a DER certificate (e.g. ``ssl_object.getpeercert(binary_form=True)``)."""
         certificate = x509.load_der_x509_certificate(der)
