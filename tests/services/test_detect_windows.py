@@ -181,7 +181,10 @@ def test_override_wins_and_batch_files_are_refused(tmp_path: Path) -> None:
     probes.add_file(VMRC_X86)
     custom = probes.add_file(r"D:\Portable\vmrc.exe")
     clients = detect_clients(probes, override=custom)
-    assert [(c.argv_prefix, c.source) for c in clients] == [((custom,), "settings"), ((VMRC_X86,), "%ProgramFiles(x86)%")]
+    assert [(c.argv_prefix, c.source) for c in clients] == [
+        ((custom,), "settings"),
+        ((VMRC_X86,), "%ProgramFiles(x86)%"),
+    ]
     batch = probes.add_file(r"D:\Portable\vmrc.bat")
     with pytest.raises(InvalidClientOverride, match=r"not a program \(\.exe\)"):
         client_from_override(batch, probes)
