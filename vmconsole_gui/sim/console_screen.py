@@ -153,7 +153,16 @@ def _draw_text_area(draw: ImageDraw.ImageDraw, state: ScreenState) -> None:
     visible = max(1, (bottom - top) // TEXT_LINE_HEIGHT)
     lines = _wrap_tail(state.typed_text.replace("\t", "    ") + "_", font, right - left, visible)
     for row, line in enumerate(lines):
-        draw.text((left, top + row * TEXT_LINE_HEIGHT), line, fill=BODY_FG, font=font)
+        mask = _line_mask(line, right - left)
+        draw.bitmap((left, top + row * TEXT_LINE_HEIGHT), mask, fill=BODY_FG)
+
+
+@lru_cache(maxsize=1024)
+def _line_mask(line: str, width: int) -> Image.Image:
+    """One text line as an "L" mask; cached, so a keystroke re-rasterises only the line it changed."""
+    mask = Image.new("L", (width, TEXT_LINE_HEIGHT), 0)
+    ImageDraw.Draw(mask).text((0, 0), line, fill=255, font=_font(TEXT_FONT_SIZE))
+    return mask
 
 
 def _wrap_tail(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_width: int, count: int) -> list[str]:

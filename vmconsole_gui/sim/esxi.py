@@ -48,7 +48,10 @@ class _RedactingLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
 
     def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
         if self.isEnabledFor(level):
-            text = str(msg) % args if args else str(msg)
+            try:
+                text = str(msg) % args if args else str(msg)
+            except (TypeError, ValueError):
+                text = f"{msg} {args!r}"
             kwargs.setdefault("stacklevel", 2)
             self.logger.log(level, "%s", redact_ticket_paths(text), **kwargs)
 
