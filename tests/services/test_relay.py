@@ -22,6 +22,7 @@ from vmconsole_gui.services.relay import CloseReason, RelayNotRunningError, Sess
 
 TICKET_ID = "5f2a1c0de0c0ffee5f2a1c0de0c0ffee"
 CLOSE_NOW = b"CLOSE"
+DROP = b"DROP"
 BURST = b"BURST"
 
 
@@ -56,6 +57,9 @@ class FakeEsxi:
             async for message in ws:
                 if message == CLOSE_NOW:
                     await ws.close(4321, "bye from esxi")
+                    break
+                if message == DROP:
+                    ws.transport.abort()
                     break
                 if message == BURST:
                     for part in (b"RFB 003.008\n", b"\x01\x01", b"\x00\x00\x00\x00"):
@@ -455,3 +459,63 @@ async def test_no_ticket_token_or_keystrokes_in_debug_logs(
     assert refused.url.rsplit("/", 1)[1] not in text
     assert "04 01 00 00 00 00 00 71" not in text
     assert "BINARY" not in text
+
+
+@pytest.mark.asyncio
+async def test_upstream_connection_lost_closes_the_page_with_1011(relay: WebMksRelay, esxi: FakeEsxi) -> None:
+    endpoint = relay.register(esxi.ticket_url(), leaf_der(esxi.cert))
+    async with page_connect(endpoint.url) as page:
+        await page.send(b"hi")
+        await asyncio.wait_for(page.recv(), 5)
+        await page.send(DROP)
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(page.recv(), 5)
+        assert page.close_code == 1011
+    end = await asyncio.wait_for(endpoint.wait_closed(), 5)
+    assert end.reason is CloseReason.UPSTREAM_CLOSED
+
+
+@pytest_asyncio.fixture
+async def silent_port() -> AsyncIterator[int]:
+    """A TCP port that accepts connections and never answers (no TLS handshake)."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def hold(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    yield server.sockets[0].getsockname()[1]
+    for writer in held:
+        writer.close()
+    server.close()
+
+
+@pytest.mark.asyncio
+@pytest.mark.allow_log_warnings
+async def test_silent_esxi_times_out_as_unreachable(silent_port: int, esxi: FakeEsxi) -> None:
+    relay = WebMksRelay(connect_timeout=0.5)
+    await relay.start()
+    try:
+        endpoint = relay.register(f"wss://127.0.0.1:{silent_port}/ticket/{TICKET_ID}", leaf_der(esxi.cert))
+        code, _ = await expect_failure(relay, endpoint.url)
+        end = await asyncio.wait_for(endpoint.wait_closed(), 5)
+        assert end.reason is CloseReason.UNREACHABLE
+        assert "did not answer within 0.5 s" in end.detail
+        assert code == 4004
+    finally:
+        await relay.stop()
+
+
+@pytest.mark.asyncio
+async def test_stop_while_connecting_upstream(silent_port: int, esxi: FakeEsxi) -> None:
+    relay = WebMksRelay(connect_timeout=30)
+    await relay.start()
+    endpoint = relay.register(f"wss://127.0.0.1:{silent_port}/ticket/{TICKET_ID}", leaf_der(esxi.cert))
+    async with page_connect(endpoint.url) as page:
+        await asyncio.sleep(0.2)  # the relay is now waiting for the TLS handshake
+        await asyncio.wait_for(relay.stop(), 5)
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(page.recv(), 5)
+        assert page.close_code == 1001
+    end = await asyncio.wait_for(endpoint.wait_closed(), 5)
+    assert end.reason is CloseReason.RELAY_STOPPED
