@@ -14,7 +14,7 @@ APT_PACKAGES=(
   # Python
   python3 python3-venv python3-dev ca-certificates
   # Tests: a virtual X server, a real Secret Service keyring on a private session bus, desktop-file checks
-  xvfb xauth gnome-keyring dbus-daemon desktop-file-utils appstream
+  xvfb xauth gnome-keyring dbus-daemon desktop-file-utils appstream xdg-utils
 )
 
 missing=()

@@ -13,9 +13,35 @@ from vmconsole_gui.ui.vm_rows import VmRow, natural_key, search_tokens
 from vmconsole_gui.ui.vm_table_model import ROW_ROLE, Column, VmTableModel
 
 ROWS = [
-    VmRow("p1", "vc01", "vm-1", "web-2", "POWERED_ON", "Ubuntu Linux (64-bit)", "10.0.0.2", "web2", "esx-01", "cl-a", "dc1"),
-    VmRow("p1", "vc01", "vm-2", "web-10", "POWERED_OFF", "Ubuntu Linux (64-bit)", "10.0.0.10", "", "esx-02", "cl-a", "dc1"),
-    VmRow("p1", "vc01", "vm-3", "db-01", "POWERED_ON", "Red Hat Enterprise Linux 8", "10.0.1.5", "", "esx-02", "cl-b", "dc1"),
+    VmRow(
+        "p1",
+        "vc01",
+        "vm-1",
+        "web-2",
+        "POWERED_ON",
+        "Ubuntu Linux (64-bit)",
+        "10.0.0.2",
+        "web2",
+        "esx-01",
+        "cl-a",
+        "dc1",
+    ),
+    VmRow(
+        "p1", "vc01", "vm-2", "web-10", "POWERED_OFF", "Ubuntu Linux (64-bit)", "10.0.0.10", "", "esx-02", "cl-a", "dc1"
+    ),
+    VmRow(
+        "p1",
+        "vc01",
+        "vm-3",
+        "db-01",
+        "POWERED_ON",
+        "Red Hat Enterprise Linux 8",
+        "10.0.1.5",
+        "",
+        "esx-02",
+        "cl-b",
+        "dc1",
+    ),
     VmRow("p2", "vc02", "vm-1", "WIN-DC", "SUSPENDED", "Windows Server 2022", "", "", "esx-11", "", "dc9"),
 ]
 
@@ -79,7 +105,7 @@ def test_sort_is_natural_and_survives_filtering(table):
 
 
 def test_selection_follows_the_row_when_sorting(table):
-    _, proxy, view = table
+    _, _, view = table
     view.selectRow(0)
     selected = view.selectionModel().selectedRows()[0].data(ROW_ROLE)
     view.sortByColumn(Column.NAME, Qt.SortOrder.DescendingOrder)
