@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from typing import Any
 
 from vmconsole_gui.sim.inventory import Cluster, Datacenter, Folder, Host, Inventory, ResourcePool, VmRecord
@@ -118,12 +119,13 @@ def generate_inventory(vm_count: int, seed: int) -> Inventory:
             cluster_ids.extend([cid] * _HOSTS_PER_CLUSTER)
         for h in range(dc_hosts):
             hid = ids("host-")
-            cid = cluster_ids[h] if h < clustered else None
-            state = "DISCONNECTED" if h % 25 == 24 or (cid is None and h == dc_hosts - 1 and d == 0) else "CONNECTED"
-            host = Host(hid, f"esx{h + 1:03d}.{site}.example.com", dc_id, folder_ids["HOST"], cid, state, "POWERED_ON")
+            owner: str | None = cluster_ids[h] if h < clustered else None
+            state = "DISCONNECTED" if h % 25 == 24 or (owner is None and h == dc_hosts - 1 and d == 0) else "CONNECTED"
+            name = f"esx{h + 1:03d}.{site}.example.com"
+            host = Host(hid, name, dc_id, folder_ids["HOST"], owner, state, "POWERED_ON")
             inv.hosts[hid] = host
             hosts.append(host)
-            if cid is None:
+            if owner is None:
                 root = ids("resgroup-")
                 inv.resource_pools[root] = ResourcePool(root, "Resources", dc_id, None, None, hid)
                 pools[hid] = [root]
@@ -149,7 +151,7 @@ def _generate_vms(
     folder_of = {dc: {(e, g): f for f, e, g in entries} for dc, entries in vm_folders.items()}
     host_count = len(hosts)
 
-    def pick(seq: tuple[str, ...] | tuple[int, ...] | list[str]) -> Any:
+    def pick(seq: Sequence[Any]) -> Any:
         return seq[int(rand() * len(seq))]
 
     for _ in range(vm_count):

@@ -18,7 +18,7 @@ from vmconsole_gui.sim.wire import FAMILY, error_response, family_of_path, malfo
 _log = logging.getLogger("vmconsole_gui.sim")
 
 SESSION_HEADER = "vmware-api-session-id"
-SESSION_KEY = "sim_session_id"
+SESSION_KEY: web.RequestKey[str | None] = web.RequestKey("sim_session_id")
 """Key in the aiohttp request of the authenticated session id (never logged)."""
 
 

@@ -7,7 +7,6 @@ the same asyncio loop.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 import ssl
@@ -17,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from vmconsole_gui.sim.app import build_app
-from vmconsole_gui.sim.certs import CertificateAuthority, LeafCertificate
+from vmconsole_gui.sim.certs import CertificateAuthority
 from vmconsole_gui.sim.faults import Faults
 from vmconsole_gui.sim.filters import DEFAULT_CAPS
 from vmconsole_gui.sim.generate import generate_inventory

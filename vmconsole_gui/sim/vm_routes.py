@@ -120,7 +120,7 @@ def _ticket_type(request_family: str, raw: bytes) -> str:
 
 
 async def create_ticket(request: web.Request) -> web.StreamResponse:
-    """``POST …/vm/{vm}/console/tickets``: 201 ``{"ticket"}`` on ``/api``, 200 ``{"value": {"ticket"}}`` on ``/rest``."""
+    """``POST …/vm/{vm}/console/tickets``: 201 ``{"ticket"}`` (``/api``), 200 ``{"value": {"ticket"}}`` (``/rest``)."""
     state = request.app[STATE]
     ticket_type = _ticket_type(family(request), await request.read())
     vm = _vm(request)

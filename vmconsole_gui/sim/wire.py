@@ -9,7 +9,7 @@ from aiohttp import web
 
 from vmconsole_gui.sim.errors import VapiError, api_http_not_found, invalid_argument, rest_operations_not_found
 
-FAMILY = "sim_family"
+FAMILY: web.RequestKey[str] = web.RequestKey("sim_family", str)
 """Key in the aiohttp request of the family, ``"api"`` or ``"rest"``."""
 
 _JSON = "application/json"
@@ -26,7 +26,7 @@ def family_of_path(path: str) -> str | None:
 
 def family(request: web.Request) -> str:
     """The API family of ``request``."""
-    return str(request[FAMILY])
+    return request[FAMILY]
 
 
 def json_response(data: Any, status: int) -> web.Response:
