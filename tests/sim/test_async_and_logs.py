@@ -17,7 +17,7 @@ async def test_async_simulator_on_existing_loop() -> None:
     async with Simulator(SimulatorConfig(vms=7, password="pw-async")) as sim:
         ssl_ctx = ssl.create_default_context(cadata=sim.ca_pem)
         async with aiohttp.ClientSession() as http:
-            auth = {"Authorization": aiohttp.BasicAuth(sim.username, "pw-async").encode()}
+            auth = {"Authorization": aiohttp.encode_basic_auth(sim.username, "pw-async")}
             async with http.post(f"{sim.url}/api/session", headers=auth, ssl=ssl_ctx) as r:
                 assert r.status == 201
                 sid = await r.json()
