@@ -40,3 +40,31 @@ def _fail_on_log_warnings(request: pytest.FixtureRequest):
     if collector.records and request.node.get_closest_marker("allow_log_warnings") is None:
         lines = "\n".join(f"{r.levelname} {r.name}: {r.getMessage()}" for r in collector.records)
         pytest.fail(f"unexpected log warnings:\n{lines}")
+
+
+@pytest.fixture
+def qloop(qapp):
+    """A qasync event loop driven by Qt, for sync pytest-qt tests that run the app's async slots.
+
+    ``qtbot.wait*`` spin Qt, and Qt runs the loop's callbacks. Never call ``loop.stop()`` on it (that quits every
+    later nested Qt loop), and never use ``qtbot.wait*`` inside an ``async def`` test (docs: stack.md §4).
+    """
+    import asyncio
+
+    import qasync
+
+    qapp.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    yield loop
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    for _ in range(200):
+        if all(t.done() for t in pending):
+            break
+        qapp.processEvents()
+    loop._QEventLoop__is_running = False  # not loop.stop(): see the docstring
+    loop.close()
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
