@@ -43,7 +43,6 @@ async def _run_demo(vms: int) -> int:
         f"  User:      {ep.username}\n"
         f"  Password:  {ep.password}   (a throwaway demo credential)\n"
         f"  SHA-256:   {ep.sha256}   (pin this certificate; it is self-signed)\n"
-        f"  Try:       curl -sk -u '{ep.username}:{ep.password}' -X POST {ep.url}/api/session\n"
         "Press Ctrl+C to stop.",
         flush=True,
     )

@@ -70,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--malformed-rate-for", type=_endpoint_rate, action="append", default=[], metavar="ENDPOINT=RATE"
     )
     parser.add_argument("--malformed-kind", choices=MALFORMED_KINDS, default="truncate")
+    parser.add_argument(
+        "--exit-on-stdin-eof",
+        action="store_true",
+        help="stop when stdin closes (a parent app that dies takes the simulator with it)",
+    )
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return parser
 
@@ -101,7 +106,9 @@ def _config(args: argparse.Namespace) -> SimulatorConfig:
     )
 
 
-def _stdin_commands(loop: asyncio.AbstractEventLoop, sim: Simulator, stop: asyncio.Event) -> None:
+def _stdin_commands(
+    loop: asyncio.AbstractEventLoop, sim: Simulator, stop: asyncio.Event, exit_on_eof: bool = False
+) -> None:
     for line in sys.stdin:
         command = line.strip()
         if command == "expire-sessions":
@@ -112,9 +119,12 @@ def _stdin_commands(loop: asyncio.AbstractEventLoop, sim: Simulator, stop: async
             loop.call_soon_threadsafe(stop.set)
         elif command:
             _log.info("unknown stdin command %r (expire-sessions, regenerate-certificate, stop)", command[:40])
+    if exit_on_eof:
+        _log.info("stdin closed: stopping")
+        loop.call_soon_threadsafe(stop.set)
 
 
-async def _serve(config: SimulatorConfig) -> None:
+async def _serve(config: SimulatorConfig, exit_on_stdin_eof: bool = False) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     async with Simulator(config) as sim:
@@ -135,7 +145,7 @@ async def _serve(config: SimulatorConfig) -> None:
         }
         sys.stdout.write(json.dumps(ready) + "\n")
         sys.stdout.flush()
-        threading.Thread(target=_stdin_commands, args=(loop, sim, stop), daemon=True).start()
+        threading.Thread(target=_stdin_commands, args=(loop, sim, stop, exit_on_stdin_eof), daemon=True).start()
         await stop.wait()
         _log.info("stopping")
 
@@ -153,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     try:
-        asyncio.run(_serve(config))
+        asyncio.run(_serve(config, args.exit_on_stdin_eof))
     except OSError as exc:
         print(f"vmconsole-gui-sim: cannot start: {exc}", file=sys.stderr)
         return 1
