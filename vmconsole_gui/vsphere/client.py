@@ -34,7 +34,7 @@ from .models import (
     VMFilter,
     VMInfo,
 )
-from .redact import Secret
+from .redaction import Secret
 from .session import SessionCore, check_object_id
 from .tickets import ConsoleTicket, validate_ticket
 from .tls import TrustSettings

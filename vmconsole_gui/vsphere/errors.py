@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from .redact import redact
+from .redaction import redact
 from .tls import CertificateInfo
 
 __all__ = [

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
-from .errors import InventoryTooLarge, UnableToAllocateResource
+from .errors import InventoryTooLarge, NotFound, OperationNotFound, UnableToAllocateResource
 from .models import VM, Cluster, Datacenter, EntityRef, FolderType, Host, PowerState, VMFilter
 
 if TYPE_CHECKING:
@@ -30,6 +31,19 @@ if TYPE_CHECKING:
 __all__ = ["Partitioner"]
 
 T = TypeVar("T")
+
+
+async def _all(coroutines: list[Coroutine[object, object, T]]) -> list[T]:
+    """Run concurrently; on the first failure cancel the rest and raise that failure (not an ExceptionGroup)."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(c) for c in coroutines]
+    except BaseExceptionGroup as failed:
+        first: BaseException = failed
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None
+    return [t.result() for t in tasks]
 
 
 class _Level(enum.IntEnum):
@@ -63,12 +77,13 @@ class Partitioner:
         self.host_datacenter: dict[str, str] = {}
         self._cluster_hosts: dict[str, list[Host]] = {}
         self._placement = False
+        self._folder_tasks: dict[str, asyncio.Future[tuple[str, ...]]] = {}
         self.requests = 0
 
-    async def _limited(self, call: Awaitable[T]) -> T:
+    async def _limited(self, call: Callable[[], Awaitable[T]]) -> T:
         async with self._semaphore:
             self.requests += 1
-            return await call
+            return await call()
 
     async def run(self, base: VMFilter, *, placement: bool) -> list[VM]:
         """List every VM matching ``base``; with ``placement`` descend to host level first."""
@@ -81,14 +96,14 @@ class Partitioner:
     async def _collect(self, part: _Part, *, query: bool) -> list[VM]:
         if query:
             try:
-                found = await self._limited(self._client.list_vms(part.filter))
+                found = await self._limited(lambda: self._client.list_vms(part.filter))
             except UnableToAllocateResource:
                 pass
             else:
                 return [replace(vm, datacenter=part.datacenter, cluster=part.cluster, host=part.host) for vm in found]
         children = await self._split(part)
-        results = await asyncio.gather(
-            *(self._collect(child, query=child.filter != part.filter and not self._forced(child)) for child in children)
+        results = await _all(
+            [self._collect(child, query=child.filter != part.filter and not self._forced(child)) for child in children]
         )
         return [vm for chunk in results for vm in chunk]
 
@@ -98,7 +113,7 @@ class Partitioner:
     async def _split(self, part: _Part) -> list[_Part]:
         f = part.filter
         if part.level is _Level.ROOT:
-            dcs = await self._limited(self._client.list_datacenters(datacenters=f.datacenters or None))
+            dcs = await self._limited(lambda: self._client.list_datacenters(datacenters=f.datacenters or None))
             for dc in dcs:
                 self.datacenters[dc.datacenter] = dc
             return [
@@ -134,11 +149,11 @@ class Partitioner:
         assert part.datacenter is not None
         dc = part.datacenter.id
         clusters, dc_hosts = await asyncio.gather(
-            self._limited(self._client.list_clusters(datacenters=[dc], clusters=f.clusters or None)),
-            self._limited(self._client.list_hosts(datacenters=[dc])),
+            self._limited(lambda: self._client.list_clusters(datacenters=[dc], clusters=f.clusters or None)),
+            self._limited(lambda: self._client.list_hosts(datacenters=[dc])),
         )
-        per_cluster = await asyncio.gather(
-            *(self._limited(self._client.list_hosts(clusters=[c.cluster])) for c in clusters)
+        per_cluster = await _all(
+            [self._limited(partial(self._client.list_hosts, clusters=[c.cluster])) for c in clusters]
         )
         clustered: set[str] = set()
         for cluster, hosts in zip(clusters, per_cluster, strict=True):
@@ -170,9 +185,25 @@ class Partitioner:
     async def _vm_folders(self, part: _Part) -> tuple[str, ...]:
         assert part.datacenter is not None
         dc = part.datacenter.id
-        info, folders = await asyncio.gather(
-            self._limited(self._client.get_datacenter(dc)),
-            self._limited(self._client.list_folders(type=FolderType.VIRTUAL_MACHINE, datacenters=[dc])),
+        if dc not in self._folder_tasks:  # one enumeration per datacenter, shared by all its hosts
+            self._folder_tasks[dc] = asyncio.ensure_future(self._enumerate_vm_folders(dc))
+        return await self._folder_tasks[dc]
+
+    async def _enumerate_vm_folders(self, dc: str) -> tuple[str, ...]:
+        """Every VM folder of ``dc``, root ``vm`` folder first.
+
+        The folder listing includes the root folder on vCenter; ``GET …/datacenter/{dc}`` names it explicitly and is
+        used as a cross-check when the server offers it.
+        """
+
+        async def root() -> list[str]:
+            try:
+                return [(await self._client.get_datacenter(dc)).vm_folder]
+            except (NotFound, OperationNotFound):
+                return []
+
+        roots, folders = await asyncio.gather(
+            self._limited(root),
+            self._limited(lambda: self._client.list_folders(type=FolderType.VIRTUAL_MACHINE, datacenters=[dc])),
         )
-        ids = [info.vm_folder] + [folder.folder for folder in folders]
-        return tuple(dict.fromkeys(ids))
+        return tuple(dict.fromkeys(roots + [folder.folder for folder in folders]))

@@ -29,7 +29,7 @@ from .errors import (
 )
 from .messages import api_error_message
 from .models import ApiFamily, ConsoleType
-from .redact import Secret
+from .redaction import Secret
 from .tls import TrustSettings
 from .transport import Transport
 from .wire import ShapeError, parse_error_body, status_fallback, unwrap

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .errors import InvalidTicket, TicketHostMismatch
 from .models import ConsoleType
-from .redact import Secret, redact
+from .redaction import Secret, redact
 
 __all__ = ["MAX_TICKET_LENGTH", "ConsoleTicket", "validate_ticket"]
 
@@ -90,5 +90,5 @@ def validate_ticket(url: object, console: ConsoleType, *, vm: str, vcenter_host:
     if not hostname:
         raise _invalid(vcenter_host, console, "it names no ESXi host")
     if not _WEBMKS_PATH.fullmatch(parts.path) or parts.query or parts.fragment:
-        raise _invalid(vcenter_host, console, "its path is not '/ticket/<id>'")
+        raise _invalid(vcenter_host, console, "its path is not '/ticket/' followed by an id")
     return ConsoleTicket(console, vm, hostname, port or 443, Secret(url))

@@ -31,7 +31,7 @@ from .errors import (
     TlsError,
     VSphereError,
 )
-from .redact import install_log_redaction
+from .redaction import install_log_redaction
 from .tls import CertificateInfo, TrustSettings, display_fingerprint, unverified_probe_context, verifying_ssl_context
 
 __all__ = ["Transport"]
