@@ -82,6 +82,12 @@ def test_schema_sweep_every_operation(wire: Wire) -> None:
                 if family == "api"
                 else (set(body) == {"value"} and isinstance(body["value"], list))
             )
+        for dc in [*sim.simulator.state.inventory.datacenters, "datacenter-999999"]:
+            r = wire.call("GET", f"{base}/vcenter/datacenter/{dc}")
+            seen.add((r.status_code, family))
+            if r.status_code == 200:
+                info = r.json() if family == "api" else r.json()["value"]
+                assert info["vm_folder"].startswith("group-v")
         for vm_id in (on, off, "vm-7"):
             for sub in ("", "/power", "/guest/identity"):
                 seen.add((wire.call("GET", f"{base}/vcenter/vm/{vm_id}{sub}").status_code, family))

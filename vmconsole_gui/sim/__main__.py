@@ -4,7 +4,7 @@ When ready it prints exactly one JSON line on stdout (url, username, password, v
 profile, VM count). Logs go to stderr and never contain the password, session ids or tickets.
 
 Fault endpoints (for ``--error-rate`` / ``--drop-rate-for`` / ``--malformed-rate-for``): session, vm.list, vm.get,
-vm.power, vm.guest_identity, vm.console_tickets, datacenter.list, folder.list, cluster.list, host.list,
+vm.power, vm.guest_identity, vm.console_tickets, datacenter.list, datacenter.get, folder.list, cluster.list, host.list,
 resource_pool.list, or ``*`` for all. SIGUSR1 (or the stdin line ``expire-sessions``) expires every session;
 the stdin line ``regenerate-certificate`` serves a new vCenter leaf; ``stop`` stops.
 """

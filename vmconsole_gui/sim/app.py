@@ -42,6 +42,7 @@ def build_app(state: SimState) -> web.Application:
         add("GET", f"{base}/vcenter/vm/{{vm}}/power", vm.get_power, "vm.power")
         add("GET", f"{base}/vcenter/vm/{{vm}}/guest/identity", vm.guest_identity, "vm.guest_identity")
         add("GET", f"{base}/vcenter/datacenter", inv.list_datacenters, "datacenter.list")
+        add("GET", f"{base}/vcenter/datacenter/{{datacenter}}", inv.get_datacenter, "datacenter.get")
         add("GET", f"{base}/vcenter/folder", inv.list_folders, "folder.list")
         add("GET", f"{base}/vcenter/cluster", inv.list_clusters, "cluster.list")
         add("GET", f"{base}/vcenter/host", inv.list_hosts, "host.list")

@@ -121,6 +121,16 @@ def vm_not_found(vm_id: str, instance_uuid: str) -> VapiError:
     )
 
 
+def datacenter_not_found(datacenter_id: str) -> VapiError:
+    """The datacenter does not exist [I: message id and text]."""
+    return VapiError(
+        "NOT_FOUND",
+        "com.vmware.api.vcenter.datacenter.not_found",
+        f"Datacenter with identifier '{datacenter_id}' does not exist.",
+        [datacenter_id],
+    )
+
+
 def invalid_argument(message_id: str, text: str, args: Sequence[str] = ()) -> VapiError:
     """Bad input (bad enum, wrong body shape)."""
     return VapiError("INVALID_ARGUMENT", message_id, text, args)

@@ -29,6 +29,7 @@ ENDPOINTS: tuple[str, ...] = (
     "vm.guest_identity",
     "vm.console_tickets",
     "datacenter.list",
+    "datacenter.get",
     "folder.list",
     "cluster.list",
     "host.list",

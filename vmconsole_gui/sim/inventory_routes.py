@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from vmconsole_gui.sim.errors import datacenter_not_found
 from vmconsole_gui.sim.filters import (
     filter_clusters,
     filter_datacenters,
@@ -13,12 +14,29 @@ from vmconsole_gui.sim.filters import (
     filter_hosts,
     filter_resource_pools,
 )
+from vmconsole_gui.sim.state import STATE
 from vmconsole_gui.sim.wire import ok
 
 
 async def list_datacenters(request: web.Request) -> web.StreamResponse:
     """``GET …/vcenter/datacenter``."""
     return ok(request, [{"datacenter": d.datacenter_id, "name": d.name} for d in filter_datacenters(request)])
+
+
+async def get_datacenter(request: web.Request) -> web.StreamResponse:
+    """``GET …/vcenter/datacenter/{datacenter}``: its name and four root folders."""
+    datacenter_id = request.match_info["datacenter"]
+    dc = request.app[STATE].inventory.datacenters.get(datacenter_id)
+    if dc is None:
+        raise datacenter_not_found(datacenter_id)
+    body = {
+        "name": dc.name,
+        "datastore_folder": dc.datastore_folder,
+        "host_folder": dc.host_folder,
+        "network_folder": dc.network_folder,
+        "vm_folder": dc.vm_folder,
+    }
+    return ok(request, body)
 
 
 async def list_folders(request: web.Request) -> web.StreamResponse:
