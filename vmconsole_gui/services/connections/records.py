@@ -1,0 +1,200 @@
+"""The values the connection services hand to the UI: connection states, VM records, details, the event protocol.
+
+Everything here is plain data (no Qt): frozen, slotted dataclasses whose fields are ``str``/``int``/``bool``/None,
+so a :class:`VmRecord` can be cached as JSON (:mod:`vmconsole_gui.services.inventory_cache`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from vmconsole_gui.vsphere.models import GuestIdentity, Inventory, PowerState, VMInfo
+from vmconsole_gui.vsphere.tls import CertificateInfo
+
+__all__ = [
+    "ENRICHED_FIELDS",
+    "ConnectionEvents",
+    "ConnectionState",
+    "ConnectionStatus",
+    "VmDetails",
+    "VmRecord",
+    "carry_enrichment",
+    "records_from_inventory",
+    "with_guest",
+    "with_info",
+]
+
+
+class ConnectionStatus(enum.Enum):
+    """Where a profile's connection stands."""
+
+    IDLE = "idle"
+    """Not connected and not trying (never started, disconnected, or removed)."""
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    NEEDS_PASSWORD = "needs_password"  # noqa: S105 - a state name, not a password
+    """No password is saved, or the server rejected it: ask the user, then call ``connect(password=…)``."""
+    NEEDS_TRUST = "needs_trust"
+    """The certificate is not trusted (or a pinned one changed): show it, then ``accept_certificate``."""
+    ERROR = "error"
+    """Anything else (unreachable, DNS, timeout, TLS, server error); ``message`` says what."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionState:
+    """One profile's connection state as the UI shows it.
+
+    Attributes:
+        profile_id: the profile this state belongs to.
+        status: see :class:`ConnectionStatus`.
+        message: a sentence a person understands (e.g. an error's ``user_message``); "" when all is fine.
+        certificate: the server's certificate, for ``NEEDS_TRUST``.
+        pin_changed: ``NEEDS_TRUST`` because a *pinned* certificate changed: warn loudly, offer nothing by default.
+        vm_count: how many VMs the last listing found (None before the first one).
+        refreshing: a listing is running.
+
+    """
+
+    profile_id: str
+    status: ConnectionStatus
+    message: str = ""
+    certificate: CertificateInfo | None = None
+    pin_changed: bool = False
+    vm_count: int | None = None
+    refreshing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class VmRecord:
+    """One VM as the UI needs it; every field is plain ``str``/``int``/``bool``/None (cacheable as JSON).
+
+    ``power_state`` is ``"POWERED_ON"``, ``"POWERED_OFF"`` or ``"SUSPENDED"``; ``folder`` is the VM folder path below
+    the datacenter's ``vm`` folder (``"Prod/Web"``; ``""`` = the root). ``tools_running`` is None until enrichment
+    asked the guest, then whether VMware Tools answered.
+    """
+
+    profile_id: str
+    vcenter: str
+    vm_id: str
+    name: str
+    power_state: str
+    guest_os: str = ""
+    ip_address: str = ""
+    guest_host_name: str = ""
+    host: str = ""
+    cluster: str = ""
+    datacenter: str = ""
+    folder: str = ""
+    cpu_count: int | None = None
+    memory_mib: int | None = None
+    tools_running: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VmDetails:
+    """What the details pane shows: the record plus the full VM info and guest identity when they could be read."""
+
+    record: VmRecord
+    info: VMInfo | None
+    guest: GuestIdentity | None
+
+
+class ConnectionEvents(Protocol):
+    """Callbacks of :class:`~vmconsole_gui.services.connections.ConnectionManager`, implemented by the UI.
+
+    They are called on the event loop the manager runs on (the GUI thread under qasync) and must not block.
+    """
+
+    def state_changed(self, state: ConnectionState) -> None:
+        """A profile's connection state changed."""
+        ...
+
+    def inventory_replaced(self, profile_id: str, records: Sequence[VmRecord], stale: bool) -> None:
+        """All VMs of one profile; ``stale`` when they come from the cache or the connection was lost."""
+        ...
+
+    def vms_updated(self, records: Sequence[VmRecord]) -> None:
+        """Some VMs changed (power, enrichment); batched."""
+        ...
+
+    def profile_removed(self, profile_id: str) -> None:
+        """A profile was removed: drop its VMs."""
+        ...
+
+
+ENRICHED_FIELDS = ("guest_os", "ip_address", "guest_host_name", "folder", "tools_running")
+"""Fields only enrichment fills (the placement listing does not know them)."""
+
+
+def records_from_inventory(inventory: Inventory, profile_id: str, vcenter: str) -> list[VmRecord]:
+    """Records for every VM of ``inventory``, naming host, cluster and datacenter from the inventory's maps."""
+    hosts = {h.host: h.name for h in inventory.hosts}
+    clusters = {c.cluster: c.name for c in inventory.clusters}
+    datacenters = {d.datacenter: d.name for d in inventory.datacenters}
+    records = []
+    for vm in inventory.vms:
+        host_id = vm.host.id if vm.host else None
+        cluster_id = vm.cluster.id if vm.cluster else inventory.host_cluster.get(host_id or "")
+        dc_id = vm.datacenter.id if vm.datacenter else inventory.host_datacenter.get(host_id or "")
+        records.append(
+            VmRecord(
+                profile_id=profile_id,
+                vcenter=vcenter,
+                vm_id=vm.vm,
+                name=vm.name,
+                power_state=vm.power_state.value,
+                host=hosts.get(host_id or "", vm.host.name if vm.host else ""),
+                cluster=clusters.get(cluster_id or "", vm.cluster.name if vm.cluster else ""),
+                datacenter=datacenters.get(dc_id or "", vm.datacenter.name if vm.datacenter else ""),
+                cpu_count=vm.cpu_count,
+                memory_mib=vm.memory_size_mib,
+            )
+        )
+    return records
+
+
+def carry_enrichment(fresh: VmRecord, previous: VmRecord | None) -> VmRecord:
+    """``fresh`` (from a listing) with the enriched fields of ``previous`` kept, so the UI does not flicker."""
+    if previous is None:
+        return fresh
+    kept = {name: getattr(previous, name) for name in ENRICHED_FIELDS}
+    if fresh.cpu_count is None:
+        kept["cpu_count"] = previous.cpu_count
+    if fresh.memory_mib is None:
+        kept["memory_mib"] = previous.memory_mib
+    return dataclasses.replace(fresh, **kept)
+
+
+def with_info(record: VmRecord, info: VMInfo) -> VmRecord:
+    """``record`` updated from ``GET …/vm/{vm}``: name, power, CPU, memory, and the guest OS when none is known."""
+    return dataclasses.replace(
+        record,
+        name=info.name or record.name,
+        power_state=PowerState(info.power_state).value,
+        cpu_count=info.cpu_count if info.cpu_count is not None else record.cpu_count,
+        memory_mib=info.memory_size_mib if info.memory_size_mib is not None else record.memory_mib,
+        guest_os=record.guest_os or info.guest_os,
+    )
+
+
+def with_guest(record: VmRecord, guest: GuestIdentity | None, info: VMInfo | None = None) -> VmRecord:
+    """``record`` updated from the guest identity; None means VMware Tools are not running (no IP, no host name)."""
+    if guest is None:
+        return dataclasses.replace(
+            record,
+            tools_running=False,
+            ip_address="",
+            guest_host_name="",
+            guest_os=info.guest_os if info is not None else record.guest_os,
+        )
+    return dataclasses.replace(
+        record,
+        tools_running=True,
+        ip_address=guest.ip_address or "",
+        guest_host_name=guest.host_name,
+        guest_os=guest.full_name or guest.name,
+    )
