@@ -8,6 +8,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 import shiboken6
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -168,6 +169,10 @@ class CertificateDialog(QDialog):
         self.cancel_button.setDefault(True)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Start with the keyboard focus on the default button (so Enter presses it)."""
+        super().showEvent(event)
         self.cancel_button.setFocus()
 
     def _add_button(self, text: str, decision: TrustDecision) -> QPushButton:

@@ -6,6 +6,7 @@ import enum
 
 import shiboken6
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPushButton, QStyle, QVBoxLayout, QWidget
 
 from vmconsole_gui.ui.async_dialogs import run_dialog
@@ -67,10 +68,14 @@ class NoClientDialog(QDialog):
         self.close_button = self.buttons.addButton("C&lose", QDialogButtonBox.ButtonRole.RejectRole)
         self.close_button.setAccessibleName("Close")
         self.buttons.rejected.connect(self.reject)
-        default = self.embedded_button or self.close_button
-        default.setDefault(True)
-        default.setFocus()
+        self._default_button = self.embedded_button or self.close_button
+        self._default_button.setDefault(True)
         layout.addWidget(self.buttons)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Start with the keyboard focus on the default button (so Enter presses it)."""
+        super().showEvent(event)
+        self._default_button.setFocus()
 
     def _add(self, text: str, choice: NoClientChoice) -> QPushButton:
         button = self.buttons.addButton(text, QDialogButtonBox.ButtonRole.ActionRole)

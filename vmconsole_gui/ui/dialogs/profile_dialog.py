@@ -156,7 +156,7 @@ class ProfileDialog(QDialog):
 
         self.console_combo = QComboBox()
         for console_type, label in CONSOLE_CHOICES:
-            self.console_combo.addItem(label, console_type)
+            self.console_combo.addItem(label, console_type.value)
         self.console_combo.setAccessibleName("Preferred console")
         self.console_combo.setAccessibleDescription("How consoles of this connection's VMs open by default")
         self._add_row(form, "Preferred &console:", self.console_combo, None)
@@ -174,9 +174,11 @@ class ProfileDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(self.buttons)
 
-        for widget in (self.name_edit, self.host_edit, self.user_edit):
-            widget.textEdited.connect(self._on_edited)
-        self.port_spin.valueChanged.connect(self._on_edited)
+        # Each input names its field itself (QObject.sender() returning None corrupts None's refcount in PySide 6.12).
+        self.name_edit.textEdited.connect(lambda: self._on_edited("name"))
+        self.host_edit.textEdited.connect(lambda: self._on_edited("host"))
+        self.user_edit.textEdited.connect(lambda: self._on_edited("username"))
+        self.port_spin.valueChanged.connect(lambda: self._on_edited("port"))
         self.host_edit.editingFinished.connect(self._on_host_finished)
         self.setTabOrder(self.name_edit, self.host_edit)
         self.setTabOrder(self.host_edit, self.port_spin)
@@ -222,23 +224,18 @@ class ProfileDialog(QDialog):
         self.host_edit.setText(profile.host)
         self.port_spin.setValue(profile.port)
         self.user_edit.setText(profile.username)
-        index = self.console_combo.findData(profile.console_type)
+        index = self.console_combo.findData(profile.console_type.value)
         self.console_combo.setCurrentIndex(max(index, 0))
 
     # ---------------------------------------------------------------- validation
-    def _on_edited(self) -> None:
-        sender = self.sender()
-        field = {self.name_edit: "name", self.host_edit: "host", self.port_spin: "port", self.user_edit: "username"}
-        for widget, name in field.items():
-            if sender is widget:
-                self._touched.add(name)
-        if sender is self.host_edit:
+    def _on_edited(self, field: str) -> None:
+        self._touched.add(field)
+        if field == "host":
             self.host_note.hide()
         self._validate()
 
     def _on_host_finished(self) -> None:
-        if self.host_fix_button.isVisible():
-            self.clean_host()
+        self.clean_host()
 
     def clean_host(self) -> None:
         """Replace a pasted address (``https://vc01.example.com/ui``) in the host field with just its host name."""
@@ -279,14 +276,14 @@ class ProfileDialog(QDialog):
         return tuple(self._check(self._current_profile()))
 
     def _current_profile(self) -> ConnectionProfile:
-        console_type = self.console_combo.currentData()
+        data = self.console_combo.currentData()
         return dataclasses.replace(
             self._original,
             name=self.name_edit.text().strip(),
             host=self.host_edit.text().strip(),
             port=self.port_spin.value(),
             username=self.user_edit.text().strip(),
-            console_type=console_type if isinstance(console_type, ConsoleType) else ConsoleType.WEBMKS,
+            console_type=ConsoleType(data) if data in ConsoleType.__members__.values() else ConsoleType.WEBMKS,
         )
 
     def accept(self) -> None:
