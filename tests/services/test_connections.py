@@ -320,3 +320,23 @@ async def test_edited_host_starts_over(rig: Rig, service_sims) -> None:
     await rig.manager.profile_changed(pid)
     assert rig.manager.records(pid) == []
     assert rig.manager.state(pid).status is S.NEEDS_PASSWORD  # the keyring entry is bound to host:port
+
+
+@pytest.mark.asyncio
+@pytest.mark.allow_log_warnings  # the credential store warns once that no keyring is usable
+async def test_without_a_keyring_the_password_is_asked_once_and_kept_in_memory(rig: Rig, service_sims) -> None:
+    import keyring.backends.fail
+
+    from vmconsole_gui.services.settings import CredentialStore
+
+    sim = service_sims()
+    rig.credentials = CredentialStore(backend=keyring.backends.fail.Keyring())
+    manager = rig.new_manager()
+    pid = rig.add(sim)
+    rig.pin(sim)
+    assert (await manager.connect(pid)).status is S.NEEDS_PASSWORD
+    assert (await manager.connect(pid, password=sim.password)).status is S.CONNECTED
+    assert not rig.credentials.keyring_available
+    assert "memory only" in (rig.credentials.take_notice() or "")
+    await manager.disconnect(pid)
+    assert (await manager.connect(pid)).status is S.CONNECTED  # no second prompt in this session
