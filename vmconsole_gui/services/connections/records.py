@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from vmconsole_gui.vsphere.models import GuestIdentity, Inventory, PowerState, VMInfo
+from vmconsole_gui.vsphere.models import GuestIdentity, Inventory, VMInfo
 from vmconsole_gui.vsphere.tls import CertificateInfo
 
 __all__ = [
@@ -24,8 +24,6 @@ __all__ = [
     "VmRecord",
     "carry_enrichment",
     "records_from_inventory",
-    "with_guest",
-    "with_info",
 ]
 
 
@@ -167,34 +165,3 @@ def carry_enrichment(fresh: VmRecord, previous: VmRecord | None) -> VmRecord:
     if fresh.memory_mib is None:
         kept["memory_mib"] = previous.memory_mib
     return dataclasses.replace(fresh, **kept)
-
-
-def with_info(record: VmRecord, info: VMInfo) -> VmRecord:
-    """``record`` updated from ``GET …/vm/{vm}``: name, power, CPU, memory, and the guest OS when none is known."""
-    return dataclasses.replace(
-        record,
-        name=info.name or record.name,
-        power_state=PowerState(info.power_state).value,
-        cpu_count=info.cpu_count if info.cpu_count is not None else record.cpu_count,
-        memory_mib=info.memory_size_mib if info.memory_size_mib is not None else record.memory_mib,
-        guest_os=record.guest_os or info.guest_os,
-    )
-
-
-def with_guest(record: VmRecord, guest: GuestIdentity | None, info: VMInfo | None = None) -> VmRecord:
-    """``record`` updated from the guest identity; None means VMware Tools are not running (no IP, no host name)."""
-    if guest is None:
-        return dataclasses.replace(
-            record,
-            tools_running=False,
-            ip_address="",
-            guest_host_name="",
-            guest_os=info.guest_os if info is not None else record.guest_os,
-        )
-    return dataclasses.replace(
-        record,
-        tools_running=True,
-        ip_address=guest.ip_address or "",
-        guest_host_name=guest.host_name,
-        guest_os=guest.full_name or guest.name,
-    )
