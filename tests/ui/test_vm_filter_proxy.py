@@ -8,12 +8,13 @@ from hypothesis import strategies as st
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableView
 
+from vmconsole_gui.services.connections.records import VmRecord
 from vmconsole_gui.ui.vm_filter_proxy import VmFilterProxy
-from vmconsole_gui.ui.vm_rows import VmRow, natural_key, search_tokens
+from vmconsole_gui.ui.vm_rows import natural_key, record_key, search_text, search_tokens
 from vmconsole_gui.ui.vm_table_model import ROW_ROLE, Column, VmTableModel
 
 ROWS = [
-    VmRow(
+    VmRecord(
         "p1",
         "vc01",
         "vm-1",
@@ -26,10 +27,10 @@ ROWS = [
         "cl-a",
         "dc1",
     ),
-    VmRow(
+    VmRecord(
         "p1", "vc01", "vm-2", "web-10", "POWERED_OFF", "Ubuntu Linux (64-bit)", "10.0.0.10", "", "esx-02", "cl-a", "dc1"
     ),
-    VmRow(
+    VmRecord(
         "p1",
         "vc01",
         "vm-3",
@@ -42,7 +43,7 @@ ROWS = [
         "cl-b",
         "dc1",
     ),
-    VmRow("p2", "vc02", "vm-1", "WIN-DC", "SUSPENDED", "Windows Server 2022", "", "", "esx-11", "", "dc9"),
+    VmRecord("p2", "vc02", "vm-1", "WIN-DC", "SUSPENDED", "Windows Server 2022", "", "", "esx-11", "", "dc9"),
 ]
 
 
@@ -117,7 +118,7 @@ def test_row_updates_and_busy_marker_reach_the_view(table, qtbot):
     proxy.set_search("web-10")
     with qtbot.waitSignal(proxy.dataChanged):
         model.update_row(
-            VmRow("p1", "vc01", "vm-2", "web-10", "POWERED_ON", "Ubuntu Linux (64-bit)", "10.0.0.10", "", "esx-02")
+            VmRecord("p1", "vc01", "vm-2", "web-10", "POWERED_ON", "Ubuntu Linux (64-bit)", "10.0.0.10", "", "esx-02")
         )
     assert proxy.index(0, Column.POWER).data() == "On"
     model.set_busy(("p1", "vm-2"), "Powering on")
@@ -128,7 +129,7 @@ def test_row_updates_and_busy_marker_reach_the_view(table, qtbot):
 
 def test_replacing_one_vcenters_rows_keeps_the_others(table):
     model, proxy, _ = table
-    model.set_rows_for_profile("p1", [VmRow("p1", "vc01", "vm-9", "new-vm", "POWERED_ON")])
+    model.set_rows_for_profile("p1", [VmRecord("p1", "vc01", "vm-9", "new-vm", "POWERED_ON")])
     assert sorted(names(proxy)) == ["WIN-DC", "new-vm"]
 
 
@@ -148,5 +149,5 @@ def test_incremental_filtering_equals_brute_force(table, queries):
     for query in queries:
         proxy.set_search(query)
         tokens = search_tokens(query)
-        expected = {r.key for r in model.rows() if all(t in r.haystack for t in tokens)}
-        assert {r.key for r in proxy.visible_rows()} == expected
+        expected = {record_key(r) for r in model.rows() if all(t in search_text(r) for t in tokens)}
+        assert {record_key(r) for r in proxy.visible_rows()} == expected

@@ -32,6 +32,7 @@ class DemoEndpoint:
     username: str
     password: str
     sha256: str
+    sha1: str
     vms: int
 
     @property
@@ -113,6 +114,7 @@ async def start_demo_simulator(vms: int = 300, seed: int = 7, extra_args: tuple[
             username=str(info["username"]),
             password=str(info["password"]),
             sha256=str(info["sha256"]),
+            sha1=str(info["sha1"]),
             vms=int(info.get("vms", vms)),
         )
     except (ValueError, KeyError, TypeError) as exc:

@@ -13,11 +13,12 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QPersistentModelIndex, Qt
 
-from vmconsole_gui.ui.vm_rows import VmRow, search_tokens
+from vmconsole_gui.services.connections.records import VmRecord
+from vmconsole_gui.ui.vm_rows import search_tokens
 from vmconsole_gui.ui.vm_table_model import VmTableModel
 
 _Index = QModelIndex | QPersistentModelIndex
-ScopePredicate = Callable[[VmRow], bool]
+ScopePredicate = Callable[[VmRecord], bool]
 
 
 def _narrows(new: tuple[str, ...], old: tuple[str, ...]) -> bool:
@@ -147,11 +148,11 @@ class VmFilterProxy(QAbstractProxyModel):
         self._remap_persistent(old_visible)
         self.layoutChanged.emit()
 
-    def row_at(self, proxy_row: int) -> VmRow:
+    def row_at(self, proxy_row: int) -> VmRecord:
         """The VM shown in visible row ``proxy_row``."""
         return self.source().rows()[self._visible[proxy_row]]
 
-    def visible_rows(self) -> list[VmRow]:
+    def visible_rows(self) -> list[VmRecord]:
         """The visible VMs in display order."""
         rows = self.source().rows()
         return [rows[i] for i in self._visible]

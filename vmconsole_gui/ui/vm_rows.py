@@ -1,9 +1,10 @@
-"""The plain data the inventory table shows: one :class:`VmRow` per VM of any connected vCenter."""
+"""Search and sort helpers for the VM rows of the inventory table (rows are the services' ``VmRecord``)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from vmconsole_gui.services.connections.records import VmRecord
 
 POWER_STATES = ("POWERED_ON", "POWERED_OFF", "SUSPENDED")
 
@@ -15,37 +16,16 @@ def natural_key(text: str) -> tuple[object, ...]:
     return tuple(int(part) if part.isdigit() else part for part in _DIGITS.split(text.casefold()))
 
 
-@dataclass(frozen=True, slots=True)
-class VmRow:
-    """One VM as the UI shows it, flattened from the client's inventory of one vCenter."""
+def search_text(record: VmRecord) -> str:
+    """The lower-case text a search matches: name, IP, guest host name, host, guest OS and vCenter."""
+    return "\x00".join(
+        (record.name, record.ip_address, record.guest_host_name, record.host, record.guest_os, record.vcenter)
+    ).casefold()
 
-    profile_id: str
-    vcenter: str
-    vm_id: str
-    name: str
-    power_state: str
-    guest_os: str = ""
-    ip_address: str = ""
-    guest_host_name: str = ""
-    host: str = ""
-    cluster: str = ""
-    datacenter: str = ""
-    folder: str = ""
-    cpu_count: int | None = None
-    memory_mib: int | None = None
-    tools_running: bool | None = None
-    haystack: str = field(init=False, compare=False, repr=False)
 
-    def __post_init__(self) -> None:
-        text = "\x00".join(
-            (self.name, self.ip_address, self.guest_host_name, self.host, self.guest_os, self.vcenter)
-        ).casefold()
-        object.__setattr__(self, "haystack", text)
-
-    @property
-    def key(self) -> tuple[str, str]:
-        """Identity across refreshes: (profile id, VM id)."""
-        return (self.profile_id, self.vm_id)
+def record_key(record: VmRecord) -> tuple[str, str]:
+    """Identity of a VM across refreshes: (profile id, VM id)."""
+    return (record.profile_id, record.vm_id)
 
 
 def search_tokens(query: str) -> tuple[str, ...]:

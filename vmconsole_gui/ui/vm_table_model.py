@@ -9,10 +9,11 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QIcon
 
-from vmconsole_gui.ui.vm_rows import VmRow, natural_key
+from vmconsole_gui.services.connections.records import VmRecord
+from vmconsole_gui.ui.vm_rows import natural_key, record_key, search_text
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
-"""Data role returning the row's :class:`VmRow`."""
+"""Data role returning the row's :class:`VmRecord`."""
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -41,7 +42,7 @@ HEADERS = {
 
 POWER_LABELS = {"POWERED_ON": "On", "POWERED_OFF": "Off", "SUSPENDED": "Suspended"}
 
-_CELL: dict[Column, Callable[[VmRow], str]] = {
+_CELL: dict[Column, Callable[[VmRecord], str]] = {
     Column.NAME: lambda r: r.name,
     Column.POWER: lambda r: POWER_LABELS.get(r.power_state, r.power_state.title()),
     Column.GUEST_OS: lambda r: r.guest_os,
@@ -59,7 +60,7 @@ def _ip_key(text: str) -> tuple[object, ...]:
     return (1, text) if text else (2, "")
 
 
-_SORT_KEY: dict[Column, Callable[[VmRow], Any]] = {
+_SORT_KEY: dict[Column, Callable[[VmRecord], Any]] = {
     Column.POWER: lambda r: r.power_state,
     Column.IP: lambda r: _ip_key(r.ip_address),
 }
@@ -84,7 +85,7 @@ class VmTableModel(QAbstractTableModel):
 
     def __init__(self, power_icons: dict[str, QIcon] | None = None, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[VmRow] = []
+        self._rows: list[VmRecord] = []
         self._haystacks: list[str] = []
         self._row_of: dict[tuple[str, str], int] = {}
         self._busy: dict[tuple[str, str], str] = {}
@@ -114,15 +115,15 @@ class VmTableModel(QAbstractTableModel):
         column = Column(column_number)
         if role == Qt.ItemDataRole.DisplayRole:
             text = _CELL[column](row)
-            if column == Column.NAME and row.key in self._busy:
-                return f"{text}  ({self._busy[row.key]}…)"
+            if column == Column.NAME and record_key(row) in self._busy:
+                return f"{text}  ({self._busy[record_key(row)]}…)"
             return text
         if role == ROW_ROLE:
             return row
         if role == Qt.ItemDataRole.DecorationRole and column == Column.POWER:
             return self._power_icons.get(row.power_state)
         if role == Qt.ItemDataRole.ToolTipRole:
-            busy = self._busy.get(row.key)
+            busy = self._busy.get(record_key(row))
             return f"{row.name} — {busy}…" if busy else f"{row.name} on {row.vcenter}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{HEADERS[column]}: {_CELL[column](row) or 'none'}"
@@ -139,7 +140,7 @@ class VmTableModel(QAbstractTableModel):
         return None
 
     # -- rows
-    def rows(self) -> Sequence[VmRow]:
+    def rows(self) -> Sequence[VmRecord]:
         """All rows (read-only view)."""
         return self._rows
 
@@ -151,27 +152,27 @@ class VmTableModel(QAbstractTableModel):
         """Source row number of the VM with ``key``."""
         return self._row_of.get(key)
 
-    def set_rows_for_profile(self, profile_id: str, rows: Iterable[VmRow]) -> None:
+    def set_rows_for_profile(self, profile_id: str, rows: Iterable[VmRecord]) -> None:
         """Replace every row of one vCenter profile with ``rows``."""
         kept = [r for r in self._rows if r.profile_id != profile_id]
         self.set_all_rows([*kept, *rows])
 
-    def set_all_rows(self, rows: Iterable[VmRow]) -> None:
+    def set_all_rows(self, rows: Iterable[VmRecord]) -> None:
         """Replace every row (a model reset)."""
         self.beginResetModel()
         self._rows = list(rows)
-        self._haystacks = [r.haystack for r in self._rows]
-        self._row_of = {r.key: i for i, r in enumerate(self._rows)}
+        self._haystacks = [search_text(r) for r in self._rows]
+        self._row_of = {record_key(r): i for i, r in enumerate(self._rows)}
         self._sort_keys.clear()
         self.endResetModel()
 
-    def update_row(self, row: VmRow) -> None:
+    def update_row(self, row: VmRecord) -> None:
         """Replace one row in place (e.g. a new power state) and announce the change."""
-        i = self._row_of.get(row.key)
+        i = self._row_of.get(record_key(row))
         if i is None:
             return
         self._rows[i] = row
-        self._haystacks[i] = row.haystack
+        self._haystacks[i] = search_text(row)
         self._sort_keys.clear()
         self.dataChanged.emit(self.index(i, 0), self.index(i, len(Column) - 1))
 
