@@ -71,7 +71,10 @@ def test_shows_the_certificate_and_explanation(qtbot, qloop, wait_window, vcente
 
 @pytest.mark.parametrize(
     ("button", "expected", "scope"),
-    [("once_button", TrustDecision.ACCEPT_ONCE, PinScope.ONCE), ("always_button", TrustDecision.ACCEPT_ALWAYS, PinScope.ALWAYS)],
+    [
+        ("once_button", TrustDecision.ACCEPT_ONCE, PinScope.ONCE),
+        ("always_button", TrustDecision.ACCEPT_ALWAYS, PinScope.ALWAYS),
+    ],
 )
 def test_accept_buttons(qtbot, qloop, wait_window, vcenter_cert, button, expected, scope):
     task, dialog = _start(qloop, wait_window, vcenter_cert)
@@ -88,9 +91,9 @@ def test_esxi_certificate_info_is_accepted_and_expiry_highlighted(qtbot):
     dialog = CertificateDialog(None, host="esx01.example.com", port=443, kind="ESXi host", certificate=info)
     qtbot.addWidget(dialog)
     assert "expired" in dialog.valid_until_label.text()
-    assert dialog.valid_until_label.palette().color(dialog.valid_until_label.foregroundRole()) != dialog.palette().color(
-        dialog.foregroundRole()
-    )
+    assert dialog.valid_until_label.palette().color(
+        dialog.valid_until_label.foregroundRole()
+    ) != dialog.palette().color(dialog.foregroundRole())
     assert "not valid yet" not in dialog.valid_from_label.text()
     assert "ESXi host's console" in dialog.explanation.text()
     assert dialog.sha1_label.text().replace("\n", ":") == info.sha1_display
@@ -138,7 +141,9 @@ def test_changed_certificate_replaced_after_ticking(qtbot, qloop, wait_window, v
 
 
 def test_buttons_and_fields_have_accessible_names(qtbot, vcenter_cert, old_pin):
-    dialog = CertificateDialog(None, host=HOST, port=PORT, kind="vCenter", certificate=vcenter_cert, changed_from=old_pin)
+    dialog = CertificateDialog(
+        None, host=HOST, port=PORT, kind="vCenter", certificate=vcenter_cert, changed_from=old_pin
+    )
     qtbot.addWidget(dialog)
     for widget in (dialog.always_button, dialog.cancel_button, dialog.verified_check, dialog.sha256_label):
         assert widget.accessibleName()

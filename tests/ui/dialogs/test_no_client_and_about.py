@@ -52,7 +52,8 @@ def test_help_text_names_the_free_clients(qtbot, qloop, wait_window):
 
 def test_without_embedded_or_link_only_settings_and_close(qtbot, qloop, wait_window):
     task, dialog = _start(qloop, wait_window, can_copy_link=False, can_use_embedded=False)
-    assert dialog.embedded_button is None and dialog.copy_button is None
+    assert dialog.embedded_button is None
+    assert dialog.copy_button is None
     assert sorted(b.text() for b in dialog.buttons.buttons()) == ["&Settings…", "C&lose"]
     qtbot.keyClick(dialog, Qt.Key.Key_Return)  # default is Close then
     qtbot.waitUntil(task.done, timeout=2000)
@@ -74,7 +75,8 @@ def test_about_shows_version_licence_credit_and_log_path(qtbot, tmp_path):
     texts = " ".join(label.text() for label in dialog.findChildren(type(dialog.log_label)))
     assert f"vmconsole-gui {__version__}" in texts
     assert "GPL-3.0-or-later" in dialog.licence_label.text()
-    assert "noVNC" in dialog.credits_label.text() and "MPL-2.0" in dialog.credits_label.text()
+    assert "noVNC" in dialog.credits_label.text()
+    assert "MPL-2.0" in dialog.credits_label.text()
     assert dialog.log_label.text() == str(log_file)
     qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == str(log_file)

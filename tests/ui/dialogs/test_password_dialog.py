@@ -25,13 +25,15 @@ def _start(qloop, wait_window, **kwargs):
 def test_typed_password_is_returned_with_remember(qtbot, qloop, wait_window):
     task, dialog = _start(qloop, wait_window, message=REJECTED)
     assert dialog.windowTitle() == "Password for Production"
-    assert dialog.message_label.isVisible() and dialog.message_label.text() == REJECTED
+    assert dialog.message_label.isVisible()
+    assert dialog.message_label.text() == REJECTED
     assert REJECTED in dialog.password_edit.accessibleDescription()
     assert not dialog.ok_button.isEnabled()
     qtbot.keyClicks(dialog.password_edit, "Tr0ub4dor&3")
     assert dialog.password_edit.echoMode() == QLineEdit.EchoMode.Password
     assert "Tr0ub4dor" not in dialog.password_edit.displayText()
-    assert dialog.remember_check.isEnabled() and dialog.remember_check.isChecked()
+    assert dialog.remember_check.isEnabled()
+    assert dialog.remember_check.isChecked()
     qtbot.keyClick(dialog.password_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(task.done, timeout=2000)
     assert task.result() == ("Tr0ub4dor&3", True)
@@ -52,7 +54,8 @@ def test_without_keyring_the_memory_only_wording_is_shown(qtbot, qloop, wait_win
     assert dialog.keyring_note.isVisible()
     assert dialog.keyring_note.text() == MEMORY_ONLY_NOTICE
     assert "kept in memory for this session only" in MEMORY_ONLY_NOTICE
-    assert not dialog.remember_check.isEnabled() and not dialog.remember_check.isChecked()
+    assert not dialog.remember_check.isEnabled()
+    assert not dialog.remember_check.isChecked()
     assert dialog.remember_check.toolTip() == MEMORY_ONLY_NOTICE
     qtbot.keyClicks(dialog.password_edit, "pw")
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)

@@ -85,7 +85,8 @@ def test_emptying_a_field_shows_its_message_and_enter_does_not_accept(qtbot, sto
     assert dialog.user_message.text() == "Enter the user name, e.g. administrator@vsphere.local."
     assert not dialog.ok_button.isEnabled()
     qtbot.keyClick(dialog.user_edit, Qt.Key.Key_Return)
-    assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
+    assert dialog.isVisible()
+    assert dialog.result() != QDialog.DialogCode.Accepted
 
 
 def test_enter_accepts_a_valid_form_and_escape_cancels(qtbot, store):
@@ -184,7 +185,8 @@ def test_editing_keeps_id_and_other_fields(qtbot, store):
     result = dialog.result_profile()
     assert result.id == saved.id
     assert result.name == "Prod"
-    assert result.favourite_vm_ids == ("vm-42",) and result.auto_connect is True
+    assert result.favourite_vm_ids == ("vm-42",)
+    assert result.auto_connect is True
 
 
 def test_every_input_has_an_accessible_name_and_mnemonic_label(qtbot, store):

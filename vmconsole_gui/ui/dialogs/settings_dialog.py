@@ -7,7 +7,7 @@ import os
 from typing import ClassVar
 
 import shiboken6
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -78,6 +78,7 @@ class SettingsDialog(QDialog):
         self._saving = False
         self.clients: list[DetectedClient] = []
         self.detection_done = asyncio.Event()
+        self._detect_task: asyncio.Task[None] | None = None
         self.setWindowTitle("Settings")
         self.setAccessibleName("Settings")
         self.setSizeGripEnabled(True)
@@ -189,12 +190,18 @@ class SettingsDialog(QDialog):
         if not self.clients and not self.detection_done.is_set() and self.detect_button.isEnabled():
             self.detect()
 
-    @async_slot()
-    async def detect(self) -> None:
-        """Run ``detect_clients`` on a worker thread and list the result."""
+    @Slot()
+    def detect(self) -> None:
+        """Run ``detect_clients`` on a worker thread and list the result (``detection_done`` is set then)."""
+        if self._detect_task is not None and not self._detect_task.done():
+            return
         self.detection_done.clear()
         self.detect_button.setEnabled(False)
         self.detect_status.setText("Looking for console applications…")
+        self._detect_task = self._run_detection()
+
+    @async_slot()
+    async def _run_detection(self) -> None:
         try:
             clients = await asyncio.to_thread(detect_clients, self._probes)
         except OSError as error:
