@@ -223,7 +223,10 @@ class ConnectionManager:
         entries = list(self._entries.values())
         await asyncio.gather(*(self._cancel(e.job) for e in entries))
         await asyncio.gather(*(self._drop_client(e) for e in entries))
-        self._flush()
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        self._pending.clear()
 
     # -------------------------------------------------------------------------------------------- connecting
     async def connect(self, profile_id: str, *, password: str | None = None, remember: bool = True) -> ConnectionState:
@@ -658,6 +661,8 @@ class ConnectionManager:
             del self._pending[key]
 
     def _emit(self, name: str, *args: Any) -> None:
+        if self._closed:
+            return  # the UI may already be gone: nothing is published after aclose()
         try:
             getattr(self._events, name)(*args)
         except Exception:
