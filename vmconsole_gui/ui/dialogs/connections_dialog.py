@@ -82,6 +82,7 @@ class ConnectionsDialog(QDialog):
         self._credentials = credentials
         self._states = states
         self._busy = False
+        self._pending_done: int | None = None
         self.setWindowTitle("Manage connections")
         self.setAccessibleName(self.windowTitle())
         self.setSizeGripEnabled(True)
@@ -206,6 +207,16 @@ class ConnectionsDialog(QDialog):
         self._busy = busy
         if shiboken6.isValid(self):
             self._update_buttons()
+            if not busy and self._pending_done is not None:
+                result, self._pending_done = self._pending_done, None
+                super().done(result)
+
+    def done(self, result: int) -> None:
+        """Close the dialog, but only once a save in progress has finished (so its signals still go out)."""
+        if self._busy:
+            self._pending_done = result
+            return
+        super().done(result)
 
     # ---------------------------------------------------------------- actions
     async def _edit_in_dialog(
