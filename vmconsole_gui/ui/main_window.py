@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self.proxy.modelReset.connect(self._update_count)
         self.proxy.layoutChanged.connect(self._update_count)
         self.table_model.modelReset.connect(self._update_empty_state)
+        self.table_model.dataChanged.connect(lambda *_: self._update_selection_actions())
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.tree.selectionModel().selectionChanged.connect(self._on_tree_selection)
         self._update_selection_actions()

@@ -120,10 +120,21 @@ class VmCommands:
         """Open the VM's WEBMKS console in a tab of the console window."""
         from vmconsole_gui.ui.console import ConsoleTarget  # QtWebEngine is loaded only now
 
+        prefetched = []
+        if record.power_state != "POWERED_ON":
+            # The list says the VM is not running: let vCenter decide before loading the web engine. A refusal
+            # comes back as a problem that offers to power the VM on or to use VMRC.
+            try:
+                prefetched.append(await self._flow.webmks_ticket(record.profile_id, record.vm_id))
+            except ConsoleFlowError as exc:
+                await self._offer(record, exc.problem)
+                return
         window = await self.console_window()
         manager = self._manager
 
         async def fetch_ticket() -> str:
+            if prefetched:
+                return prefetched.pop().reveal_url()
             ticket = await self._flow.webmks_ticket(record.profile_id, record.vm_id)
             return ticket.reveal_url()
 

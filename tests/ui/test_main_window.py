@@ -1,0 +1,240 @@
+"""The real app window against the simulator over loopback TLS: the flows a person goes through."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import keyring
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QMessageBox
+
+from tests.ui.app_rig import (
+    DictKeyring,
+    box_buttons,
+    click_box_button,
+    close_app,
+    fake_vmrc,
+    isolate_desktop,
+    open_app,
+    run,
+    shown,
+    wait_shown,
+)
+from vmconsole_gui.services.connections.records import ConnectionStatus
+from vmconsole_gui.services.settings import ConnectionProfile, ConsoleType
+from vmconsole_gui.sim import SimulatorConfig, start_simulator
+from vmconsole_gui.ui.dialogs.certificate_dialog import CertificateDialog
+from vmconsole_gui.ui.dialogs.connections_dialog import ConnectionsDialog
+from vmconsole_gui.ui.dialogs.password_dialog import PasswordDialog
+from vmconsole_gui.ui.dialogs.profile_dialog import ProfileDialog
+from vmconsole_gui.ui.vm_rows import search_text
+from vmconsole_gui.ui.vm_table_model import Column
+
+VMS = 60
+
+
+@pytest.fixture(scope="module")
+def sim():
+    running = start_simulator(SimulatorConfig(vms=VMS, seed=11))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def dict_keyring():
+    previous = keyring.get_keyring()
+    backend = DictKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def desktop(monkeypatch, tmp_path):
+    bin_dir, record = fake_vmrc(tmp_path)
+    isolate_desktop(monkeypatch, tmp_path, bin_dir)
+    return record
+
+
+@pytest.fixture
+def app(qtbot, qloop, tmp_path, dict_keyring, desktop):
+    window = open_app(qtbot, qloop, tmp_path / "app")
+    yield window
+    close_app(qtbot, qloop, window)
+
+
+def add_profile(qtbot, qloop, app, sim, *, password, port=None, name="Lab vCenter"):
+    """Add a connection through the connections dialog, like a person would."""
+    app.window.act_connections.trigger()
+    dialog = wait_shown(qtbot, ConnectionsDialog)
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    editor = wait_shown(qtbot, ProfileDialog)
+    for edit, text in ((editor.name_edit, name), (editor.host_edit, "127.0.0.1"), (editor.user_edit, sim.username)):
+        edit.clear()
+        qtbot.keyClicks(edit, text)
+        edit.editingFinished.emit()
+    editor.port_spin.setValue(port or sim.port)
+    qtbot.keyClicks(editor.password_edit, password)
+    assert editor.ok_button.isEnabled()
+    qtbot.mouseClick(editor.ok_button, Qt.MouseButton.LeftButton)
+    return dialog
+
+
+def connected_profile(app):
+    profiles = app.services.profiles.list()
+    assert len(profiles) == 1
+    return profiles[0]
+
+
+def wait_connected(qtbot, app, rows=VMS):
+    qtbot.waitUntil(
+        lambda: (
+            any(app.manager.client(p.id) for p in app.services.profiles.list())
+            and app.window.table_model.rowCount() == rows
+        ),
+        timeout=20000,
+    )
+
+
+def test_first_use_add_profile_trust_certificate_and_list(qtbot, qloop, app, sim, dict_keyring):
+    dialog = add_profile(qtbot, qloop, app, sim, password=sim.password)
+    cert_dialog = wait_shown(qtbot, CertificateDialog)
+    shown_text = "".join(label.text() for label in cert_dialog.findChildren(QLabel))
+    assert sim.sha256 in shown_text.replace(":", "").replace("\n", "").replace(" ", "").lower()
+    qtbot.mouseClick(cert_dialog.always_button, Qt.MouseButton.LeftButton)
+    wait_connected(qtbot, app)
+    dialog.close()
+    profile = connected_profile(app)
+    # The pin is stored for host:port with the simulator's fingerprint; the password went to the keyring only.
+    pins = json.loads(app.services.paths.pins_file.read_text())
+    assert sim.sha256 in json.dumps(pins)
+    assert sim.password not in app.services.paths.config_file.read_text()
+    assert sim.password in dict_keyring.items.values()
+    # Every VM of the simulator is listed, with host and cluster names.
+    names = {app.window.table_model.rows()[i].name for i in range(VMS)}
+    assert names == {sim.vm(v).name for v in sim.vm_ids()}
+    assert app.window.count_label.text() == f"{VMS} VMs"
+    assert app.manager.state(profile.id).status is ConnectionStatus.CONNECTED
+
+
+@pytest.fixture
+def connected(qtbot, qloop, app, sim):
+    add_profile(qtbot, qloop, app, sim, password=sim.password).close()
+    qtbot.mouseClick(wait_shown(qtbot, CertificateDialog).once_button, Qt.MouseButton.LeftButton)
+    wait_connected(qtbot, app)
+    return app
+
+
+def visible_names(app):
+    return [app.window.proxy.index(r, Column.NAME).data() for r in range(app.window.proxy.rowCount())]
+
+
+def test_search_and_tree_filter(qtbot, connected, sim):
+    window = connected.window
+    target = sim.vm(sim.vm_ids()[7])
+    qtbot.keyClicks(window.search, target.name)
+    qtbot.waitUntil(lambda: window.proxy.query == (target.name.casefold(),), timeout=3000)
+    expected = sorted(r.name for r in window.table_model.rows() if target.name.casefold() in search_text(r))
+    assert sorted(visible_names(connected)) == expected
+    assert target.name in expected
+    window.search.clear()
+    window.apply_search()
+    # Select a host node in the side tree: the table shows exactly the simulator's VMs on that host.
+    host_id = target.host_id
+    host_name = sim.simulator.state.inventory.hosts[host_id].name
+    dc_name = sim.simulator.state.inventory.datacenters[target.datacenter_id].name
+    tree = window.tree_model
+    index = next(
+        tree.index_of(key)
+        for key in [
+            (connected_profile(connected).id, dc_name, c, host_name, None)
+            for c in {r.cluster or None for r in window.table_model.rows()}
+        ]
+        if tree.index_of(key).isValid()
+    )
+    window.tree.setCurrentIndex(index)
+    expected_on_host = sorted(sim.vm(v).name for v in sim.vm_ids() if sim.vm(v).host_id == host_id)
+    qtbot.waitUntil(lambda: sorted(visible_names(connected)) == expected_on_host, timeout=3000)
+    assert window.count_label.text() == f"{len(expected_on_host)} of {VMS} VMs"
+
+
+def test_power_on_a_vm_and_session_expiry_is_invisible(qtbot, connected, sim):
+    window = connected.window
+    off = next(v for v in sim.vm_ids() if sim.vm(v).power_state == "POWERED_OFF")
+    sim.expire_all_sessions()  # the next call meets an expired session: the client logs in again by itself
+    assert window.select_vm(connected_profile(connected).id, off)
+    assert window.act_power_on.isEnabled()
+    window.act_power_on.trigger()
+    qtbot.waitUntil(lambda: sim.vm(off).power_state == "POWERED_ON", timeout=10000)
+    row = window.table_model.row_index((connected_profile(connected).id, off))
+    qtbot.waitUntil(lambda: window.table_model.rows()[row].power_state == "POWERED_ON", timeout=5000)
+    assert shown(PasswordDialog) is None
+    assert not window.act_power_on.isEnabled()
+
+
+def test_open_in_vmrc_passes_exactly_the_ticket(qtbot, connected, sim, desktop):
+    window = connected.window
+    vm = sim.vm_ids()[3]
+    before = sim.tickets.vmrc_issued
+    assert window.select_vm(connected_profile(connected).id, vm)
+    window.act_open_vmrc.trigger()
+    qtbot.waitUntil(desktop.exists, timeout=10000)
+    qtbot.waitUntil(lambda: desktop.read_bytes().endswith(b"\0"), timeout=5000)
+    argv = desktop.read_bytes().split(b"\0")[:-1]
+    assert len(argv) == 1
+    url = argv[0].decode()
+    assert url.startswith("vmrc://clone:cst-VCT-")
+    assert url.endswith(f"@127.0.0.1:{sim.port}/?moid={vm}")
+    assert sim.tickets.vmrc_issued == before + 1
+
+
+def test_webmks_on_a_powered_off_vm_offers_power_on_or_vmrc(qtbot, connected, sim, desktop):
+    window = connected.window
+    profile = connected_profile(connected)
+    assert profile.console_type is ConsoleType.WEBMKS
+    off = next(v for v in sim.vm_ids() if sim.vm(v).power_state == "POWERED_OFF")
+    assert window.select_vm(profile.id, off)
+    window.act_open_console.trigger()
+    box = wait_shown(qtbot, QMessageBox)
+    assert "Power on" in box_buttons(box)
+    assert "Open in VMRC" in box_buttons(box)
+    assert "VMRC" in box.text() + box.informativeText()
+    click_box_button(qtbot, box, "Open in VMRC")
+    qtbot.waitUntil(desktop.exists, timeout=10000)
+    assert desktop.read_bytes().startswith(b"vmrc://clone:")
+    assert sim.vm(off).power_state == "POWERED_OFF"
+
+
+def test_wrong_password_asks_again(qtbot, qloop, app, sim):
+    add_profile(qtbot, qloop, app, sim, password="not-the-password").close()
+    qtbot.mouseClick(wait_shown(qtbot, CertificateDialog).once_button, Qt.MouseButton.LeftButton)
+    prompt = wait_shown(qtbot, PasswordDialog)
+    assert "rejected" in " ".join(label.text() for label in prompt.findChildren(QLabel))
+    qtbot.keyClicks(prompt.password_edit, sim.password)
+    qtbot.mouseClick(prompt.ok_button, Qt.MouseButton.LeftButton)
+    wait_connected(qtbot, app)
+
+
+def test_unreachable_host_shows_the_reason(qtbot, qloop, app, sim):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    profile = run(
+        qtbot,
+        qloop,
+        app.services.profiles.add_async(
+            ConnectionProfile(name="Gone", host="127.0.0.1", port=closed_port, username="u@vsphere.local")
+        ),
+    )
+    run(qtbot, qloop, app.services.credentials.set_password(profile, "pw"))
+    app.window.controller.set_profile_name(profile.id, profile.name)
+    run(qtbot, qloop, app.manager.connect(profile.id))
+    state = app.manager.state(profile.id)
+    assert state.status is ConnectionStatus.ERROR
+    assert "127.0.0.1" in state.message
+    assert "refused" in state.message.lower() or "reach" in state.message.lower()
+    node = app.window.tree_model.index_of((profile.id, None, None, None, None))
+    assert "error" in node.data()
+    assert state.message in node.data(Qt.ItemDataRole.ToolTipRole)
