@@ -10,6 +10,7 @@ from typing import Any
 
 import keyring
 import keyring.backend
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
@@ -106,6 +107,8 @@ def close_app(qtbot: Any, qloop: Any, window: AppWindow) -> None:
 
     Not ``qtbot.addWidget``: pytest-qt deletes those widgets before fixture teardown, while tasks still run.
     """
+    if not shiboken6.isValid(window.window):
+        return  # closed already (a test may close the app itself)
     run(qtbot, qloop, window.shutdown())
     window.window.close()
     window.window.deleteLater()

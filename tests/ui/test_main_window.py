@@ -8,7 +8,7 @@ import socket
 import keyring
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from tests.ui.app_rig import (
     DictKeyring,
@@ -238,3 +238,61 @@ def test_unreachable_host_shows_the_reason(qtbot, qloop, app, sim):
     node = app.window.tree_model.index_of((profile.id, None, None, None, None))
     assert "error" in node.data()
     assert state.message in node.data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_details_pane_shows_the_selected_vm(qtbot, connected, sim):
+    window = connected.window
+    vm_id = next(v for v in sim.vm_ids() if sim.vm(v).tools_running and sim.vm(v).ip_address)
+    truth = sim.vm(vm_id)
+    assert window.select_vm(connected_profile(connected).id, vm_id)
+    qtbot.waitUntil(lambda: window.details.value("ip") == truth.ip_address, timeout=10000)
+    assert window.details.value("name") == truth.name
+    assert window.details.value("power") == "On"
+    assert window.details.value("guest_host") == truth.guest_host_name
+    assert window.details.value("cpu") == str(truth.cpu_count)
+    assert window.details.value("tools") == "running"
+    assert window.details.value("host") == sim.simulator.state.inventory.hosts[truth.host_id].name
+    qtbot.waitUntil(lambda: window.details.value("hardware").startswith("VMX_"), timeout=10000)
+
+
+def test_no_console_client_explains_and_offers_alternatives(qtbot, connected, sim, monkeypatch, tmp_path):
+    isolate_desktop(monkeypatch, tmp_path / "empty", None)  # no vmrc anywhere
+    window = connected.window
+    vm_id = next(v for v in sim.vm_ids() if sim.vm(v).power_state == "POWERED_ON")
+    issued = sim.tickets.vmrc_issued
+    assert window.select_vm(connected_profile(connected).id, vm_id)
+    window.act_open_vmrc.trigger()
+    box = wait_shown(qtbot, QMessageBox)
+    text = box.text() + box.informativeText()
+    assert "VMware Remote Console" in text
+    assert "Workstation" in text
+    assert {"Copy console link", "Open embedded console"} <= set(box_buttons(box))
+    assert sim.tickets.vmrc_issued == issued  # no ticket is fetched when nothing can use it
+    click_box_button(qtbot, box, "Copy console link")
+    clipboard = QApplication.clipboard()
+    qtbot.waitUntil(lambda: clipboard.text().startswith("vmrc://clone:"), timeout=10000)
+    assert clipboard.text().endswith(f"/?moid={vm_id}")
+    clipboard.clear()
+
+
+def test_restart_shows_the_cached_inventory_at_once_and_remembers_the_layout(qtbot, qloop, tmp_path, sim, connected):
+    window = connected.window
+    window.table.horizontalHeader().resizeSection(Column.NAME, 333)
+    window.resize(701, 503)  # inside the 800x600 offscreen screen: restoreGeometry clamps to the screen
+    profile = connected_profile(connected)
+    qtbot.waitUntil(lambda: connected.services.cache.load(profile.id) is not None, timeout=10000)
+    close_app(qtbot, qloop, connected)
+    sim.faults.drop_rate = 1.0  # the vCenter is now unreachable: only the cache can fill the window
+    try:
+        again = open_app(qtbot, qloop, tmp_path / "app")
+        try:
+            # Shown from the cache within moments of start-up, while the connection is still failing.
+            qtbot.waitUntil(lambda: again.window.table_model.rowCount() == VMS, timeout=3000)
+            node = again.window.tree_model.index_of((profile.id, None, None, None, None))
+            qtbot.waitUntil(lambda: "cached" in node.data(), timeout=5000)
+            assert again.window.table.horizontalHeader().sectionSize(Column.NAME) == 333
+            assert (again.window.width(), again.window.height()) == (701, 503)
+        finally:
+            close_app(qtbot, qloop, again)
+    finally:
+        sim.faults.drop_rate = 0.0
