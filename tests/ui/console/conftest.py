@@ -36,6 +36,15 @@ QT_NOISE = (
 
 CONNECT_TIMEOUT_MS = 15000
 
+_CLOSED_LOOPS: list[asyncio.AbstractEventLoop] = []
+"""qasync loops of finished tests, kept alive on purpose.
+
+A closed qasync loop still owns a QObject (its timer) with Qt timers registered for callbacks that never ran. If the
+garbage collector frees it from another Python thread (the simulator's), Qt cannot unregister those timers ("Timers
+cannot be stopped from another thread") and a later timer event hits freed memory: a segfault. Never freeing them
+avoids that; the stopped timer kills each of its timers when it fires.
+"""
+
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[Any]:
@@ -126,6 +135,7 @@ def wrong_esxi_der() -> bytes:
 
 @pytest.fixture
 def rig(qtbot, qloop, sim) -> Iterator[ConsoleRig]:
+    _CLOSED_LOOPS.append(qloop)
     relay = WebMksRelay()
     start = asyncio.ensure_future(relay.start(), loop=qloop)
     qtbot.waitUntil(start.done, timeout=5000)
@@ -137,7 +147,7 @@ def rig(qtbot, qloop, sim) -> Iterator[ConsoleRig]:
     qtbot.addWidget(window)
     rig = ConsoleRig(sim, qtbot, qloop, relay, window, client)
     yield rig
-    window.close()
+    window.close_all()
     rig.run(relay.stop())
     rig.run(client.aclose())
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import datetime as dt
 import itertools
 import json
@@ -253,15 +254,15 @@ class ConsoleTab(QWidget):
         try:
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
             if not closed.done():
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(asyncio.shield(closed), PAGE_END_GRACE_S)
-                except TimeoutError:
-                    endpoint.cancel()
         finally:
             if not closed.done():
                 closed.cancel()
         self._typer.abort("the console disconnected")
-        end = endpoint.ended
+        end = endpoint.ended  # None: the page never reached the relay with this endpoint's token
+        if end is None:
+            endpoint.cancel()
         verdict = verdict_for_end(end.reason if end else None, end.detail if end else "", attempt.host)
         state, reason = verdict.state, verdict.reason
         if attempt.messages and state is not ConsoleState.FAILED:

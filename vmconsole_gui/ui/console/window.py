@@ -218,6 +218,11 @@ class ConsoleWindow(QMainWindow):
             self._refresh()
         return window
 
+    def close_all(self) -> None:
+        """Close this window and every window detached from it (e.g. when the app quits)."""
+        for window in list(reversed(self._root._windows)):
+            window.close()
+
     def _tab_menu(self, pos: QPoint) -> None:
         index = self.tab_widget.tabBar().tabAt(pos)
         if index < 0:
