@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
+from vmconsole_gui.services.guest_os_names import guest_os_label
 from vmconsole_gui.vsphere.client import VSphereClient
 from vmconsole_gui.vsphere.errors import NotFound, TransportError, UnableToAllocateResource, VSphereError
 from vmconsole_gui.vsphere.models import FolderType, GuestIdentity, PowerState, VMFilter, VMInfo
@@ -46,7 +47,7 @@ def guest_changes(guest: GuestIdentity | None, info: VMInfo | None) -> Changes:
     if guest is None:
         changes: Changes = {"tools_running": False, "ip_address": "", "guest_host_name": ""}
         if info is not None:
-            changes["guest_os"] = info.guest_os
+            changes["guest_os"] = guest_os_label(info.guest_os)
         return changes
     return {
         "tools_running": True,
