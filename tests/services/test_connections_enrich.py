@@ -20,6 +20,7 @@ from tests.services.connections_rig import (  # noqa: F401 - fixtures
     until,
 )
 from vmconsole_gui.services.connections import BATCH_INTERVAL_S, ConnectionStatus
+from vmconsole_gui.services.guest_os_names import guest_os_label
 from vmconsole_gui.vsphere import PowerAction
 
 S = ConnectionStatus
@@ -35,7 +36,7 @@ def _check_against_truth(sim, records) -> None:
             assert record.ip_address == (truth.ip_address or "")
             assert record.guest_host_name == truth.guest_host_name
         else:
-            assert record.guest_os == truth.guest_os
+            assert record.guest_os == guest_os_label(truth.guest_os)
             assert (record.ip_address, record.guest_host_name) == ("", "")
         assert record.folder == folder_path(sim, truth.folder_id), record
         assert (record.cpu_count, record.memory_mib) == (truth.cpu_count, truth.memory_mib)
