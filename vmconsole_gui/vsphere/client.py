@@ -22,6 +22,7 @@ from .models import (
     ConsoleType,
     Datacenter,
     DatacenterInfo,
+    EntityRef,
     Folder,
     FolderType,
     GuestIdentity,
@@ -152,7 +153,22 @@ class VSphereClient(SessionCore):
 
     async def list_vms(self, filter: VMFilter | None = None) -> list[VM]:
         """``GET …/vcenter/vm`` with ``filter``; raises UnableToAllocateResource above the server's cap (4000)."""
-        return await self._list("/vcenter/vm", (filter or VMFilter()).query(), parse_vm_summary)
+        return await self.list_vms_placed(filter)
+
+    async def list_vms_placed(
+        self,
+        filter: VMFilter | None = None,
+        *,
+        datacenter: EntityRef | None = None,
+        cluster: EntityRef | None = None,
+        host: EntityRef | None = None,
+    ) -> list[VM]:
+        """:meth:`list_vms`, each VM carrying the placement the caller knows (the partitioner's context)."""
+
+        def item(d: dict[str, Any]) -> VM:
+            return parse_vm_summary(d, datacenter, cluster, host)
+
+        return await self._list("/vcenter/vm", (filter or VMFilter()).query(), item)
 
     async def list_datacenters(
         self,

@@ -96,11 +96,13 @@ class Partitioner:
     async def _collect(self, part: _Part, *, query: bool) -> list[VM]:
         if query:
             try:
-                found = await self._limited(lambda: self._client.list_vms(part.filter))
+                return await self._limited(
+                    lambda: self._client.list_vms_placed(
+                        part.filter, datacenter=part.datacenter, cluster=part.cluster, host=part.host
+                    )
+                )
             except UnableToAllocateResource:
                 pass
-            else:
-                return [replace(vm, datacenter=part.datacenter, cluster=part.cluster, host=part.host) for vm in found]
         children = await self._split(part)
         results = await _all(
             [self._collect(child, query=child.filter != part.filter and not self._forced(child)) for child in children]

@@ -17,6 +17,7 @@ from .models import (
     ConnectionState,
     Datacenter,
     DatacenterInfo,
+    EntityRef,
     Folder,
     FolderType,
     GuestIdentity,
@@ -119,14 +120,39 @@ def parse_list(payload: Any, item: Callable[[dict[str, Any]], T]) -> list[T]:
     return [item(_obj(entry, "a list item")) for entry in payload]
 
 
-def parse_vm_summary(d: dict[str, Any]) -> VM:
-    """``VcenterVMSummary`` (wire name ``memory_size_MiB``)."""
+_POWER_STATES = {state.value: state for state in PowerState}
+
+
+def parse_vm_summary(
+    d: dict[str, Any],
+    datacenter: EntityRef | None = None,
+    cluster: EntityRef | None = None,
+    host: EntityRef | None = None,
+) -> VM:
+    """``VcenterVMSummary`` (wire name ``memory_size_MiB``), placed in ``datacenter``/``cluster``/``host`` if known.
+
+    Listings parse thousands of these: well-formed items take one fast check; anything else goes through the
+    field-by-field path, which names the offending field.
+    """
+    vm, name, cpu, memory = d.get("vm"), d.get("name"), d.get("cpu_count"), d.get("memory_size_MiB")
+    power = _POWER_STATES.get(d.get("power_state"))  # type: ignore[arg-type]
+    if (
+        type(vm) is str
+        and type(name) is str
+        and power is not None
+        and (cpu is None or type(cpu) is int)
+        and (memory is None or type(memory) is int)
+    ):
+        return VM(vm, name, power, cpu, memory, datacenter, cluster, host)
     return VM(
         vm=_str(d, "vm"),
         name=_str(d, "name"),
         power_state=_enum(PowerState, d, "power_state"),
         cpu_count=_opt_int(d, "cpu_count"),
         memory_size_mib=_opt_int(d, "memory_size_MiB"),
+        datacenter=datacenter,
+        cluster=cluster,
+        host=host,
     )
 
 
