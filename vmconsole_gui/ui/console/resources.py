@@ -1,8 +1,9 @@
 """Find the app's bundled web resources (``resources/console`` and ``resources/novnc``) wherever the app runs from.
 
 Looked up in order: ``$VMCONSOLE_GUI_RESOURCES``; a PyInstaller bundle (``sys._MEIPASS/resources``); inside the
-installed package (``vmconsole_gui/resources``); ``<prefix>/share/vmconsole-gui/resources``; the source checkout
-(``<repo>/resources``). The first directory that holds both the console page and noVNC wins.
+installed package (``vmconsole_gui/_resources`` or ``vmconsole_gui/resources``);
+``<prefix>/share/vmconsole-gui/resources``; the source checkout (``<repo>/resources``). The first directory that holds
+both the console page and noVNC wins. (Same order as the app-wide ``vmconsole_gui.resources`` helper.)
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def _candidates() -> list[Path]:
     if bundle:
         found.append(Path(bundle) / "resources")
     found += [
+        package_dir / "_resources",
         package_dir / "resources",
         Path(sys.prefix) / "share" / "vmconsole-gui" / "resources",
         package_dir.parent / "resources",
