@@ -6,14 +6,15 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtGui import QCloseEvent, QDesktopServices
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon
 
+from vmconsole_gui.services import autostart
 from vmconsole_gui.services.connections import ConnectionManager
-from vmconsole_gui.services.connections.records import ConnectionState, ConnectionStatus
+from vmconsole_gui.services.connections.records import ConnectionState, ConnectionStatus, VmRecord
 from vmconsole_gui.services.console_flow import ConsoleFlow
 from vmconsole_gui.services.inventory_cache import InventoryCache
 from vmconsole_gui.services.settings import (
@@ -31,8 +32,14 @@ from vmconsole_gui.ui.main_window import MainWindow, power_action_for
 from vmconsole_gui.ui.vm_commands import VmCommands
 from vmconsole_gui.vsphere.errors import VSphereError
 
+if TYPE_CHECKING:
+    from vmconsole_gui.ui.quick_palette import QuickPalette
+    from vmconsole_gui.ui.tray import TrayController
+
 log = logging.getLogger(__name__)
 
+APP_ID = "io.github.vmconsole_gui.VmconsoleGui"
+"""The desktop file name (and autostart entry name) of the app."""
 LAYOUT_KEYS = ("main_window.geometry", "main_window.state", "main_window.splitter", "main_window.columns")
 _NEEDS_USER = (ConnectionStatus.NEEDS_PASSWORD, ConnectionStatus.NEEDS_TRUST)
 
@@ -81,10 +88,18 @@ async def open_services(paths: AppPaths, *, log_file: Path | None = None) -> tup
 
 
 class AppWindow:
-    """The main window with its services: connections, console flow, prompts and VM commands."""
+    """The main window with its services: connections, console flow, prompts, VM commands, tray and quick connect.
 
-    def __init__(self, services: AppServices, *, extra_ca_pem: str | None = None) -> None:
+    With a system tray (``use_tray`` and :meth:`QSystemTrayIcon.isSystemTrayAvailable`), closing the window hides it
+    to the tray (the tray says so once) and Quit quits; without one, closing the window quits.
+    """
+
+    def __init__(self, services: AppServices, *, extra_ca_pem: str | None = None, use_tray: bool = True) -> None:
         self.services = services
+        self.use_tray = use_tray
+        self.tray: TrayController | None = None
+        self._palette: QuickPalette | None = None
+        self._connect_task: asyncio.Task[Any] | None = None
         self.window = MainWindow(power_icons=power_icons())
         self.window.on_task_error = self._on_task_error
         self.window.on_close = self._on_close
@@ -111,6 +126,8 @@ class AppWindow:
             self.window.table_model,
             status=lambda text: self.window.statusBar().showMessage(text, 10000),
             open_settings=self.open_settings,
+            on_console_opened=self._on_console_opened,
+            on_problem=self._on_console_problem,
         )
         self.closed = asyncio.Event()
         self._shutting_down = False
@@ -120,16 +137,31 @@ class AppWindow:
         self._wire()
 
     # ------------------------------------------------------------------ start / stop
-    async def start(self, notices: list[str] | None = None) -> None:
-        """Show the window at once (cached inventory), then connect every profile in the background."""
+    async def start(self, notices: list[str] | None = None, *, minimized: bool = False) -> None:
+        """Show the window at once (cached inventory), then connect every profile in the background.
+
+        ``minimized`` (or the ``start_minimised`` setting) starts in the tray instead, when there is a tray.
+        """
         settings = self.services.config.settings
         self.window.restore_layout({key: settings.ui_blob(key) for key in LAYOUT_KEYS})
         self._sync_profiles()
         self._apply_auto_refresh()
-        self.window.show()
+        if self.use_tray and QSystemTrayIcon.isSystemTrayAvailable():
+            from vmconsole_gui.ui.tray import TrayController
+
+            self.tray = TrayController(self)
+            self.tray.show()
+        if self.tray is None or not (minimized or settings.start_minimised):
+            self.window.show()
+        elif notices:
+            self.tray.notify("vmconsole-gui", "\n".join(notices), warning=True)
         for notice in notices or ():
             self.window.statusBar().showMessage(notice, 20000)
-        self.window.run(self._connect_all())
+        self._connect_task = self.window.run(self._connect_all())
+
+    def starting(self) -> bool:
+        """Whether the start-up connections are still being made."""
+        return self._connect_task is not None and not self._connect_task.done()
 
     async def _connect_all(self) -> None:
         await self.manager.start()
@@ -144,6 +176,11 @@ class AppWindow:
             return
         self._shutting_down = True
         self._auto_refresh.stop()
+        if self.tray is not None:
+            self.tray.hide()
+            self.tray = None
+        if self._palette is not None:
+            self._palette.close()
         await self._save_layout()
         await self.window.cancel_tasks()
         await self.commands.aclose()
@@ -160,13 +197,23 @@ class AppWindow:
             log.info("window layout not saved: %s", exc)
 
     def _on_close(self, event: QCloseEvent) -> None:
+        if self.tray is not None and not self._shutting_down:
+            event.ignore()
+            self.window.hide()
+            if not self.services.config.settings.close_to_tray_notice_shown:
+                self.tray.notify(
+                    "vmconsole-gui is still running",
+                    "It keeps running in the tray: open consoles from its menu, or choose Quit there to exit.",
+                )
+                self.window.run(self._save_setting(close_to_tray_notice_shown=True))
+            return
         event.accept()
         if not self._shutting_down:
-            self.window.run(self._quit())
+            self.window.run(self.quit())
 
-    async def _quit(self) -> None:
+    async def quit(self) -> None:
+        """Shut down: :attr:`closed` is set, and the app's main coroutine (``run_app``) returns, which exits."""
         await self.shutdown()
-        QApplication.instance().quit()  # type: ignore[union-attr]
 
     # ------------------------------------------------------------------ wiring
     def _wire(self) -> None:
@@ -185,8 +232,10 @@ class AppWindow:
         w.act_settings.triggered.connect(lambda: w.run(self.open_settings()))
         w.act_about.triggered.connect(lambda: w.run(self.show_about()))
         w.act_open_log.triggered.connect(self._open_log_folder)
-        w.act_quit.triggered.connect(w.close)
+        w.act_quit.triggered.connect(lambda: w.run(self.quit()))
+        w.act_favourite.triggered.connect(lambda: self._with_current(self.toggle_favourite))
         w.table.selectionModel().selectionChanged.connect(lambda *_: self._show_details())
+        w.table.selectionModel().selectionChanged.connect(lambda *_: self._update_favourite_action())
         w.table_model.dataChanged.connect(lambda *_: self._refresh_details_if_selected())
         w.controller.connection_state_changed.connect(self._on_state)
         w.tree.customContextMenuRequested.connect(self._tree_context_menu)
@@ -344,3 +393,141 @@ class AppWindow:
     async def notify(self, title: str, text: str) -> None:
         """An informational message box over the window."""
         await ask(self.window, title, text, QMessageBox.StandardButton.Ok, QMessageBox.StandardButton.Ok)
+
+    # ------------------------------------------------------------------ tray, quick connect, favourites, recents
+    def show_window(self) -> None:
+        """Show, un-minimise and raise the main window."""
+        self.window.show()
+        if self.window.isMinimized():
+            self.window.showNormal()
+        self.window.raise_()
+        self.window.activateWindow()
+
+    def toggle_window(self) -> None:
+        """Tray click: hide the window when it is shown, else show it."""
+        if self.window.isVisible() and not self.window.isMinimized():
+            self.window.hide()
+        else:
+            self.show_window()
+
+    def record(self, profile_id: str, vm_id: str) -> VmRecord | None:
+        """The VM as the window lists it (live or cached), if it does."""
+        row = self.window.table_model.row_index((profile_id, vm_id))
+        return None if row is None else self.window.table_model.rows()[row]
+
+    def quick_connect(self) -> None:
+        """Show the quick connect palette."""
+        if self._palette is None:
+            from vmconsole_gui.ui.quick_palette import QuickPalette
+
+            model = self.window.table_model
+            self._palette = QuickPalette(lambda: (model.rows(), model.haystacks()), self._boosts, power_icons())
+            self._palette.open_requested.connect(
+                lambda record, other: self.window.run(self.open_record(record, other_type=other))
+            )
+        self._palette.popup()
+
+    def palette(self) -> QuickPalette | None:
+        """The quick connect palette once it was opened."""
+        return self._palette
+
+    def _boosts(self) -> dict[tuple[str, str], int]:
+        boosts: dict[tuple[str, str], int] = {}
+        for profile in self.services.profiles.list():
+            for vm_id in profile.favourite_vm_ids:
+                boosts.setdefault((profile.id, vm_id), len(boosts))
+        for recent in self.services.config.settings.recent_vms:
+            boosts.setdefault((recent.profile_id, recent.vm_id), len(boosts))
+        return boosts
+
+    async def open_record(self, record: VmRecord, *, other_type: bool = False) -> None:
+        """Open the profile's default console type, or the other one."""
+        if not other_type:
+            await self.commands.open_console(record)
+            return
+        profile = next((p for p in self.services.profiles.list() if p.id == record.profile_id), None)
+        if profile is not None and profile.console_type.value == "VMRC":
+            await self.commands.open_embedded(record)
+        else:
+            await self.commands.open_vmrc(record)
+
+    async def open_by_key(self, profile_id: str, vm_id: str, *, other_type: bool = False) -> None:
+        """Open a tray entry's console, connecting its vCenter first when needed; failures become notifications."""
+        from vmconsole_gui.ui.command_line import wait_for_inventory
+
+        name = next((p.name for p in self.services.profiles.list() if p.id == profile_id), "")
+        if self.manager.client(profile_id) is None:
+            problem = await wait_for_inventory(self, profile_id, name, 60.0)
+            if problem is not None:
+                self._on_console_problem("Could not open the console", problem)
+                return
+        record = self.record(profile_id, vm_id)
+        if record is None:
+            self._on_console_problem("Could not open the console", f"The VM {vm_id} is no longer listed on {name}.")
+            return
+        await self.open_record(record, other_type=other_type)
+
+    def _on_console_opened(self, record: VmRecord) -> None:
+        settings = self.services.config.settings.with_recent_vm(record.profile_id, record.vm_id, record.name)
+        self.window.run(self._save_setting(recent_vms=settings.recent_vms))
+
+    def _on_console_problem(self, title: str, message: str) -> None:
+        if self.tray is not None and not self.window.isVisible():
+            self.tray.notify(title, message, warning=True)
+
+    async def _save_setting(self, **changes: Any) -> None:
+        try:
+            await self.services.config.update_settings_async(**changes)
+        except SettingsFileError as exc:
+            log.info("setting not saved: %s", exc)
+        if self.tray is not None:
+            self.tray.schedule_rebuild()
+
+    async def set_start_minimised(self, on: bool) -> None:
+        """Start hidden in the tray from now on (or not)."""
+        await self._save_setting(start_minimised=on)
+
+    def autostart_enabled(self) -> bool:
+        """Whether the app starts at login."""
+        return autostart.autostart_enabled(APP_ID)
+
+    def set_autostart(self, on: bool) -> None:
+        """Write or remove the autostart entry; a failure is shown and the menu reflects the real state."""
+        try:
+            if on:
+                autostart.enable_autostart(APP_ID)
+            else:
+                autostart.disable_autostart(APP_ID)
+        except OSError as exc:
+            log.info("start at login not changed: %s", exc)
+            if self.tray is not None:
+                self.tray.notify("Start at login", f"Could not change it: {exc}", warning=True)
+        if self.tray is not None:
+            self.tray.schedule_rebuild()
+
+    def is_favourite(self, record: VmRecord) -> bool:
+        """Whether the VM is starred."""
+        profile = next((p for p in self.services.profiles.list() if p.id == record.profile_id), None)
+        return profile is not None and record.vm_id in profile.favourite_vm_ids
+
+    async def toggle_favourite(self, record: VmRecord) -> None:
+        """Star the VM, or un-star it."""
+        import dataclasses
+
+        profile = next((p for p in self.services.profiles.list() if p.id == record.profile_id), None)
+        if profile is None:
+            return
+        ids = profile.favourite_vm_ids
+        ids = tuple(i for i in ids if i != record.vm_id) if record.vm_id in ids else (*ids, record.vm_id)
+        try:
+            await self.services.profiles.update_async(dataclasses.replace(profile, favourite_vm_ids=ids))
+        except SettingsFileError as exc:
+            self.window.statusBar().showMessage(f"Favourites not saved: {exc}", 15000)
+        self._update_favourite_action()
+        if self.tray is not None:
+            self.tray.schedule_rebuild()
+
+    def _update_favourite_action(self) -> None:
+        record = self.window.current_record()
+        starred = record is not None and self.is_favourite(record)
+        self.window.act_favourite.setText("Remove from fa&vourites" if starred else "Add to fa&vourites")

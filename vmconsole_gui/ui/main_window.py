@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
         self.act_copy_name = self._action("Copy &name", "Ctrl+C")
         self.act_copy_ip = self._action("Copy &IP address", "Ctrl+Shift+C")
         self.act_copy_link = self._action("Copy console &link", None, "Copy a one-time VMRC link")
+        self.act_favourite = self._action("Add to fa&vourites", None, "Pin the VM to the tray menu and quick connect")
         self.act_refresh = self._action("&Refresh", "F5", "Refresh the inventory")
         self.act_refresh.setShortcuts([QKeySequence("F5"), QKeySequence("Ctrl+R")])
         self.act_search = self._action("&Find", "Ctrl+F", "Search VMs")
@@ -121,7 +122,7 @@ class MainWindow(QMainWindow):
         self.vm_actions = [
             self.act_open_console, self.act_open_vmrc, self.act_open_embedded, self.act_power_on,
             self.act_power_off, self.act_reset, self.act_suspend, self.act_copy_name, self.act_copy_ip,
-            self.act_copy_link,
+            self.act_copy_link, self.act_favourite,
         ]  # fmt: skip
         self.act_search.triggered.connect(self._focus_search)
 
@@ -248,6 +249,8 @@ class MainWindow(QMainWindow):
         power.addActions([self.act_power_on, self.act_power_off, self.act_reset, self.act_suspend])
         menu.addSeparator()
         menu.addActions([self.act_copy_name, self.act_copy_ip, self.act_copy_link])
+        menu.addSeparator()
+        menu.addAction(self.act_favourite)
 
     # ------------------------------------------------------------------ tasks
     def run(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
@@ -314,6 +317,7 @@ class MainWindow(QMainWindow):
         self.act_open_vmrc.setEnabled(one)
         self.act_open_embedded.setEnabled(one and power == "POWERED_ON")
         self.act_copy_link.setEnabled(one)
+        self.act_favourite.setEnabled(one)
         self.act_power_on.setEnabled(one and power != "POWERED_ON")
         self.act_power_off.setEnabled(one and power != "POWERED_OFF")
         self.act_reset.setEnabled(one and power == "POWERED_ON")

@@ -68,6 +68,8 @@ class VmCommands:
         *,
         status: Callable[[str], None] = lambda _text: None,
         open_settings: Callable[[], Awaitable[None]] | None = None,
+        on_console_opened: Callable[[VmRecord], None] | None = None,
+        on_problem: Callable[[str, str], None] | None = None,
     ) -> None:
         self._window = window
         self._manager = manager
@@ -77,6 +79,8 @@ class VmCommands:
         self._table = table
         self._status = status
         self._open_settings = open_settings
+        self._on_console_opened = on_console_opened or (lambda _record: None)
+        self._on_problem = on_problem or (lambda _title, _message: None)
         self._relay: WebMksRelay | None = None
         self._console_window: ConsoleWindow | None = None
 
@@ -106,7 +110,9 @@ class VmCommands:
         finally:
             self._table.set_busy(key, None)
         self._status(outcome.message if outcome.ok else "")
-        if not outcome.ok:
+        if outcome.ok:
+            self._on_console_opened(record)
+        else:
             await self._offer(
                 record,
                 ConsoleProblem(
@@ -151,6 +157,7 @@ class VmCommands:
             power_on=power_on,
         )
         window.open_console(target)
+        self._on_console_opened(record)
         window.show()
         window.raise_()
         window.activateWindow()
@@ -179,6 +186,7 @@ class VmCommands:
 
     async def _offer(self, record: VmRecord, problem: ConsoleProblem) -> None:
         """Show a console problem with its fixes and run the one chosen."""
+        self._on_problem(problem.title, problem.message)
         choices: list[tuple[ConsoleAction | None, str]] = [(a, ACTION_LABELS[a]) for a in problem.actions]
         choices.append((None, "Close"))
         default = problem.actions[0] if problem.actions else None
@@ -241,6 +249,7 @@ class VmCommands:
 
     # ------------------------------------------------------------------ shared
     async def _show(self, title: str, message: str) -> None:
+        self._on_problem(title, message)
         await ask(
             self._window, title, message, QMessageBox.StandardButton.Ok, QMessageBox.StandardButton.Ok,
             QMessageBox.Icon.Warning,

@@ -1,0 +1,35 @@
+"""Fixtures of the tray, quick connect and command-line tests: a simulator, a dict keyring, a fake vmrc."""
+
+from __future__ import annotations
+
+import keyring
+import pytest
+
+from tests.ui.app_rig import DictKeyring, fake_vmrc, isolate_desktop
+from vmconsole_gui.sim import SimulatorConfig, start_simulator
+
+VMS = 40
+
+
+@pytest.fixture(scope="module")
+def sim():
+    running = start_simulator(SimulatorConfig(vms=VMS, seed=23))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def dict_keyring():
+    previous = keyring.get_keyring()
+    backend = DictKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def desktop(monkeypatch, tmp_path, dict_keyring):
+    """A fake vmrc on an isolated PATH; returns the file its argv is recorded in."""
+    bin_dir, record = fake_vmrc(tmp_path)
+    isolate_desktop(monkeypatch, tmp_path, bin_dir)
+    return record
