@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 
@@ -33,13 +34,27 @@ def _fail_on_log_warnings(request: pytest.FixtureRequest):
     collector = _WarningCollector()
     root = logging.getLogger()
     root.addHandler(collector)
+    uses_loop = "qloop" in request.fixturenames or request.node.get_closest_marker("asyncio") is not None
     try:
         yield
+        if uses_loop:
+            # Tasks a test leaves pending are reported when they are garbage-collected: collect now, so the
+            # report lands on the test that leaked them instead of a random later one.
+            gc.collect()
     finally:
         root.removeHandler(collector)
     if collector.records and request.node.get_closest_marker("allow_log_warnings") is None:
         lines = "\n".join(f"{r.levelname} {r.name}: {r.getMessage()}" for r in collector.records)
         pytest.fail(f"unexpected log warnings:\n{lines}")
+
+
+_CLOSED_LOOPS: list[object] = []
+"""qasync loops of finished tests, kept alive on purpose.
+
+A closed qasync loop still owns a QObject (its timer) with Qt timers registered for callbacks that never ran. If the
+garbage collector frees it from another Python thread (a simulator's), Qt cannot unregister those timers ("Timers
+cannot be stopped from another thread") and a later timer event hits freed memory: a segfault.
+"""
 
 
 @pytest.fixture
@@ -66,5 +81,6 @@ def qloop(qapp):
         qapp.processEvents()
     loop._QEventLoop__is_running = False  # not loop.stop(): see the docstring
     loop.close()
+    _CLOSED_LOOPS.append(loop)
     asyncio.events._set_running_loop(None)
     asyncio.set_event_loop(None)

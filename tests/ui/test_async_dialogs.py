@@ -11,8 +11,6 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton, Q
 from vmconsole_gui.ui.async_dialogs import ask, ask_choice, run_dialog
 
 # The offscreen platform plugin warns whenever a window gets a minimum size; that is not our code's warning.
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
-
 
 def _visible(cls):
     return [w for w in QApplication.topLevelWidgets() if isinstance(w, cls) and w.isVisible()]

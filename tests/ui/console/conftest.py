@@ -24,27 +24,7 @@ from vmconsole_gui.vsphere import VSphereClient
 from vmconsole_gui.vsphere.models import ConsoleType, PowerAction
 
 # Offscreen QtWebEngine reports its GPU fallbacks once per process; they are expected here.
-QT_NOISE = (
-    r"propagateSizeHints",
-    r"does not support raise\(\)",
-    r"QRhiGles2",
-    r"Failed to create RHI",
-    r"Vulkan",
-    r"GBM is not supported",
-    r"GPUInfo",
-)
-
 CONNECT_TIMEOUT_MS = 15000
-
-_CLOSED_LOOPS: list[asyncio.AbstractEventLoop] = []
-"""qasync loops of finished tests, kept alive on purpose.
-
-A closed qasync loop still owns a QObject (its timer) with Qt timers registered for callbacks that never ran. If the
-garbage collector frees it from another Python thread (the simulator's), Qt cannot unregister those timers ("Timers
-cannot be stopped from another thread") and a later timer event hits freed memory: a segfault. Never freeing them
-avoids that; the stopped timer kills each of its timers when it fires.
-"""
-
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[Any]:
@@ -135,7 +115,6 @@ def wrong_esxi_der() -> bytes:
 
 @pytest.fixture
 def rig(qtbot, qloop, sim) -> Iterator[ConsoleRig]:
-    _CLOSED_LOOPS.append(qloop)
     relay = WebMksRelay()
     start = asyncio.ensure_future(relay.start(), loop=qloop)
     qtbot.waitUntil(start.done, timeout=5000)

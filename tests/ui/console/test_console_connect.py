@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from tests.ui.console.conftest import QT_NOISE, close_to, grab, pixel, powered_on_vms
+from tests.ui.console.conftest import close_to, grab, pixel, powered_on_vms
 from vmconsole_gui.sim.console_screen import probe_points
 from vmconsole_gui.ui.console import ConsoleState
-
-pytestmark = pytest.mark.qt_log_ignore(*QT_NOISE)
 
 
 def _show_one_to_one(rig, tab):

@@ -10,12 +10,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QUrl
 
-from tests.ui.console.conftest import QT_NOISE, powered_on_vms
+from tests.ui.console.conftest import powered_on_vms
 from vmconsole_gui.ui.console import ConsoleState, prewarm
 from vmconsole_gui.ui.console.page import ConsoleRequestInterceptor
 from vmconsole_gui.ui.console.resources import console_page, resources_root
-
-pytestmark = pytest.mark.qt_log_ignore(*QT_NOISE)
 
 
 @pytest.fixture

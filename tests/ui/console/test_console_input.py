@@ -9,12 +9,10 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 
-from tests.ui.console.conftest import QT_NOISE, close_to, grab, pixel, powered_on_vms
+from tests.ui.console.conftest import close_to, grab, pixel, powered_on_vms
 from vmconsole_gui.services.console_session import XK_ALT_L, XK_CONTROL_L, XK_F1
 from vmconsole_gui.sim.console_screen import STATUS_CAD_BG, probe_points, text_area
 from vmconsole_gui.ui.console import ConsoleNotConnected, ConsoleState
-
-pytestmark = pytest.mark.qt_log_ignore(*QT_NOISE)
 
 
 def _text_region(image):

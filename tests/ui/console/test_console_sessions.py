@@ -5,11 +5,9 @@ from __future__ import annotations
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.ui.console.conftest import QT_NOISE, powered_on_vms, wrong_esxi_der
+from tests.ui.console.conftest import powered_on_vms, wrong_esxi_der
 from vmconsole_gui.services.relay import CloseReason
 from vmconsole_gui.ui.console import ConsoleState, ConsoleTrustRefused
-
-pytestmark = pytest.mark.qt_log_ignore(*QT_NOISE)
 
 
 def _esxi(rig):

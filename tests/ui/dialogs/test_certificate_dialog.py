@@ -20,8 +20,6 @@ from vmconsole_gui.vsphere import tls
 
 from .conftest import make_der
 
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
-
 HOST, PORT = "vc01.example.com", 443
 
 

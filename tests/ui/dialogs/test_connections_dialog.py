@@ -20,13 +20,11 @@ from vmconsole_gui.services.settings import (
 from vmconsole_gui.ui.dialogs.connections_dialog import ConnectionsDialog
 from vmconsole_gui.ui.dialogs.profile_dialog import ProfileDialog
 
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
-
 
 class DictKeyring(keyring.backend.KeyringBackend):
     """A working keyring backend that keeps items in a dict (so the test can look inside)."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = -1  # type: ignore[assignment]  # never auto-selected: a positive one makes keyring pick its chainer
 
     def __init__(self) -> None:
         super().__init__()

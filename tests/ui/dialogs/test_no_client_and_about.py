@@ -13,8 +13,6 @@ from vmconsole_gui.services.launchers import NO_CONSOLE_CLIENT_HELP
 from vmconsole_gui.ui.dialogs.about_dialog import AboutDialog
 from vmconsole_gui.ui.dialogs.no_client_dialog import NoClientChoice, NoClientDialog, show_no_client
 
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
-
 
 def _start(qloop, wait_window, can_copy_link=True, can_use_embedded=True):
     task = qloop.create_task(

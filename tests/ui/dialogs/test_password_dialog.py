@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
 from vmconsole_gui.ui.dialogs.password_dialog import MEMORY_ONLY_NOTICE, PasswordDialog, ask_password
-
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 
 REJECTED = "The user name or password was rejected by vc01.example.com."
 

@@ -12,8 +12,6 @@ from PySide6.QtWidgets import QDialog, QLineEdit
 from vmconsole_gui.services.settings import ConfigStore, ConnectionProfile, ConsoleType, ProfileStore
 from vmconsole_gui.ui.dialogs.profile_dialog import NO_KEYRING_TIP, ProfileDialog, suggest_host
 
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
-
 EXISTING = ConnectionProfile(name="Production", host="vc01.example.com", username="admin@vsphere.local")
 
 

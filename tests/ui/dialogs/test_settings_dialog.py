@@ -12,7 +12,6 @@ from vmconsole_gui.services.settings import ConfigStore
 from vmconsole_gui.ui.dialogs.settings_dialog import SettingsDialog
 
 pytestmark = [
-    pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)"),
     pytest.mark.skipif(os.name != "posix", reason="uses POSIX execute permissions and XDG dirs"),
 ]
 
