@@ -296,3 +296,27 @@ def test_restart_shows_the_cached_inventory_at_once_and_remembers_the_layout(qtb
             close_app(qtbot, qloop, again)
     finally:
         sim.faults.drop_rate = 0.0
+
+
+def test_embedded_console_asks_to_trust_the_esxi_host_then_shows_the_vm(qtbot, connected, sim):
+    from vmconsole_gui.services.console_session import ConsoleState
+
+    window = connected.window
+    profile = connected_profile(connected)
+    vm_id = next(v for v in sim.vm_ids() if sim.vm(v).power_state == "POWERED_ON")
+    assert window.select_vm(profile.id, vm_id)
+    window.act_open_embedded.trigger()
+    cert_dialog = wait_shown(qtbot, CertificateDialog, timeout=20000)
+    shown_text = "".join(label.text() for label in cert_dialog.findChildren(QLabel))
+    assert "ESXi" in shown_text
+    assert sim.esxi_sha256 in shown_text.replace(":", "").replace("\n", "").replace(" ", "").lower()
+    qtbot.mouseClick(cert_dialog.once_button, Qt.MouseButton.LeftButton)
+    console = connected.commands.console_window_if_open()
+    qtbot.waitUntil(lambda: console is not None and bool(console.tabs()), timeout=10000)
+    tab = console.tabs()[0]
+    qtbot.waitUntil(lambda: tab.state is ConsoleState.CONNECTED, timeout=20000)
+    assert sim.vm(vm_id).name in console.windowTitle()
+    assert sim.consoles.console(vm_id).session_count == 1
+    # The ESXi pin was accepted for this session only: nothing about it is written to disk.
+    pins_file = connected.services.paths.pins_file
+    assert not pins_file.exists() or sim.esxi_sha256 not in pins_file.read_text()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QWidget
 
 from vmconsole_gui.services.connections import ConnectionManager
 from vmconsole_gui.services.connections.records import ConnectionState, ConnectionStatus
+from vmconsole_gui.services.console_session import ConsoleTrustRefused
 from vmconsole_gui.services.esxi_trust import TrustStatus, probe_trust
 from vmconsole_gui.services.settings import (
     CredentialStore,
@@ -26,10 +27,6 @@ from vmconsole_gui.ui.dialogs.certificate_dialog import TrustDecision, ask_certi
 from vmconsole_gui.ui.dialogs.password_dialog import ask_password
 
 _SCOPES = {TrustDecision.ACCEPT_ONCE: PinScope.ONCE, TrustDecision.ACCEPT_ALWAYS: PinScope.ALWAYS}
-
-
-class TrustRefused(Exception):
-    """The user declined to trust a certificate."""
 
 
 class ConnectionPrompts:
@@ -107,7 +104,7 @@ class ConnectionPrompts:
     async def trust_esxi(self, host: str, port: int) -> bytes | None:
         """The ESXi leaf to pin for a WEBMKS connection, ``None`` when the OS trust store accepts the host.
 
-        Raises :class:`TrustRefused` when the user declines (the ticket is then never sent to the host).
+        Raises :class:`ConsoleTrustRefused` when the user declines (the ticket is then never sent to the host).
         """
         probe = await probe_trust(host, port)
         if probe.status is TrustStatus.TRUSTED:
@@ -127,6 +124,6 @@ class ConnectionPrompts:
                 reason=probe.error,
             )
         if decision is TrustDecision.CANCEL:
-            raise TrustRefused(f"The certificate of the ESXi host {host}:{port} was not trusted.")
+            raise ConsoleTrustRefused(f"The certificate of the ESXi host {host}:{port} was not trusted.")
         await self._pins.pin_async(host, port, Pin.from_der(cert.der, PinKind.ESXI), _SCOPES[decision])
         return cert.der

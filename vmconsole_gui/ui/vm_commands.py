@@ -17,13 +17,15 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from vmconsole_gui.services.connections import ConnectionManager
 from vmconsole_gui.services.connections.records import VmRecord
 from vmconsole_gui.services.console_flow import ConsoleAction, ConsoleFlow, ConsoleFlowError, ConsoleProblem
+from vmconsole_gui.services.console_session import ConsoleTarget
 from vmconsole_gui.services.settings import ProfileNotFoundError, ProfileStore
 from vmconsole_gui.services.settings.model import ConsoleType as PreferredConsole
 from vmconsole_gui.ui.async_dialogs import ask, ask_choice
 from vmconsole_gui.ui.connection_prompts import ConnectionPrompts
 from vmconsole_gui.ui.vm_table_model import VmTableModel
 from vmconsole_gui.vsphere.errors import VSphereError
-from vmconsole_gui.vsphere.models import PowerAction
+from vmconsole_gui.vsphere.models import ConsoleType, PowerAction
+from vmconsole_gui.vsphere.tickets import ConsoleTicket
 
 if TYPE_CHECKING:
     from vmconsole_gui.services.relay import WebMksRelay
@@ -124,9 +126,7 @@ class VmCommands:
 
     async def open_embedded(self, record: VmRecord) -> None:
         """Open the VM's WEBMKS console in a tab of the console window."""
-        from vmconsole_gui.ui.console import ConsoleTarget  # QtWebEngine is loaded only now
-
-        prefetched = []
+        prefetched: list[ConsoleTicket] = []
         if record.power_state != "POWERED_ON":
             # The list says the VM is not running: let vCenter decide before loading the web engine. A refusal
             # comes back as a problem that offers to power the VM on or to use VMRC.
@@ -139,9 +139,10 @@ class VmCommands:
         manager = self._manager
 
         async def fetch_ticket() -> str:
+            # vCenter's own errors reach the tab unchanged: it shows "powered off" for NotAllowedInCurrentState.
             if prefetched:
                 return prefetched.pop().reveal_url()
-            ticket = await self._flow.webmks_ticket(record.profile_id, record.vm_id)
+            ticket = await manager.console_ticket(record.profile_id, record.vm_id, ConsoleType.WEBMKS)
             return ticket.reveal_url()
 
         async def power_on() -> None:
@@ -258,9 +259,13 @@ class VmCommands:
     async def aclose(self) -> None:
         """Close the console window and stop the relay."""
         if self._console_window is not None:
+            from vmconsole_gui.ui.console import release_prewarmed
+
             with contextlib.suppress(RuntimeError):
+                self._console_window.close_all()
                 self._console_window.close()
             self._console_window = None
+            release_prewarmed()
         if self._relay is not None:
             await self._relay.stop()
             self._relay = None
