@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 64 * 1024
 CONNECT_TIMEOUT_MS = 1000
+MAX_SOCKET_PATH = 100
+"""Unix socket paths must fit ``sockaddr_un.sun_path`` (108 bytes on Linux, 104 on macOS)."""
 
 Handler = Callable[[list[str], str], Awaitable[tuple[int, str]]]
 """``handler(args, cwd) -> (exit status, message)`` run by the listening instance for each hand-off."""
@@ -52,8 +54,10 @@ def instance_name(config_dir: Path) -> str:
         return f"vmconsole-gui-{user}-{digest}"
     runtime = os.environ.get("XDG_RUNTIME_DIR", "")
     if runtime and os.path.isabs(runtime) and os.path.isdir(runtime):
-        return str(Path(runtime) / f"vmconsole-gui-{digest}.sock")
-    return f"vmconsole-gui-{os.getuid()}-{digest}"
+        path = str(Path(runtime) / f"vmconsole-gui-{digest}.sock")
+        if len(path.encode()) < MAX_SOCKET_PATH:
+            return path
+    return f"vmconsole-gui-{os.getuid()}-{digest}"  # Qt puts it in the temp folder
 
 
 def encode(message: dict[str, object]) -> bytes:
