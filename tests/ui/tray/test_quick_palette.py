@@ -13,9 +13,6 @@ from vmconsole_gui.services.settings import ConsoleType
 from vmconsole_gui.ui.quick_palette import MAX_RESULTS, rank_matches
 from vmconsole_gui.ui.vm_rows import search_text
 
-# The offscreen platform cannot raise windows; the palette raises itself over everything on a real desktop.
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support raise")
-
 
 @pytest.fixture
 def app(qtbot, qloop, tmp_path, sim, desktop):
