@@ -15,6 +15,8 @@ APT_PACKAGES=(
   python3 python3-venv python3-dev ca-certificates
   # Tests: a virtual X server, a real Secret Service keyring on a private session bus, desktop-file checks
   xvfb xauth gnome-keyring dbus-daemon desktop-file-utils appstream xdg-utils
+  # A small system tray host for the tray tests (a bare Xvfb has none)
+  trayer
 )
 
 missing=()
