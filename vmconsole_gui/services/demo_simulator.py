@@ -1,6 +1,7 @@
 """Run the bundled vCenter + ESXi simulator as a child process for ``--demo``.
 
-The child is started with ``python -m vmconsole_gui.sim`` on a free loopback port; it prints one JSON line with its
+The child is started with ``python -m vmconsole_gui.sim`` (in a frozen bundle: the bundle's own executable with
+``--run-simulator``, see ``vmconsole_gui/bundle_entry.py``) on a free loopback port; it prints one JSON line with its
 URL, demo credentials and certificate fingerprints when it is ready. The child is stopped with the app: explicitly by
 :meth:`DemoSimulator.stop`, and, should the app die without cleaning up, by the child itself when its stdin closes.
 """
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 log = logging.getLogger(__name__)
 
 READY_TIMEOUT_S = 30.0
+SIMULATOR_FLAG = "--run-simulator"  # first argument of a frozen bundle that runs the simulator instead of the app
 
 
 class DemoSimulatorError(RuntimeError):
@@ -86,10 +88,17 @@ class DemoSimulator:
             self._process.stdin.close()
 
 
+def simulator_command() -> list[str]:
+    """The argv prefix that runs the simulator: ``python -m vmconsole_gui.sim``, or ``<bundle> --run-simulator``."""
+    if getattr(sys, "frozen", False):  # PyInstaller: sys.executable is the bundle, which has no ``-m``
+        return [sys.executable, SIMULATOR_FLAG]
+    return [sys.executable, "-m", "vmconsole_gui.sim"]
+
+
 async def start_demo_simulator(vms: int = 300, seed: int = 7, extra_args: tuple[str, ...] = ()) -> DemoSimulator:
-    """Start ``python -m vmconsole_gui.sim`` on a free loopback port and wait until it reports ready."""
+    """Start the simulator (:func:`simulator_command`) on a free loopback port and wait until it reports ready."""
     argv = [
-        sys.executable, "-m", "vmconsole_gui.sim",
+        *simulator_command(),
         "--host", "127.0.0.1", "--port", "0", "--esxi-port", "0",
         "--vms", str(vms), "--seed", str(seed), "--exit-on-stdin-eof",
         *extra_args,
