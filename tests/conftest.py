@@ -84,3 +84,41 @@ def qloop(qapp):
     _CLOSED_LOOPS.append(loop)
     asyncio.events._set_running_loop(None)
     asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def dict_keyring():
+    """Make a :class:`tests.keyrings.DictKeyring` the process's keyring for one test (the old one is restored)."""
+    import keyring
+
+    from tests.keyrings import DictKeyring
+
+    previous = keyring.get_keyring()
+    backend = DictKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(scope="session")
+def sim_factory():
+    """``sim_factory(vms=…, profile=…, …)`` → a running simulator, shared by every test asking the same config.
+
+    Fault knobs are cleared each time a test asks for it.
+    """
+    from vmconsole_gui.sim import SimulatorConfig, start_simulator
+
+    running = {}
+
+    def get(**kwargs):
+        key = tuple(sorted((k, repr(v)) for k, v in kwargs.items()))
+        if key not in running:
+            kwargs.setdefault("vms", 60)
+            running[key] = start_simulator(SimulatorConfig(**kwargs))
+        sim = running[key]
+        sim.faults.clear()
+        return sim
+
+    yield get
+    for sim in running.values():
+        sim.stop()

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import keyring.backend
-import keyring.errors
 import pytest
 import pytest_asyncio
 
+from tests.keyrings import DictKeyring
 from vmconsole_gui.services.connections import (
     ConnectionManager,
     ConnectionState,
@@ -33,26 +33,6 @@ from vmconsole_gui.services.settings import (
     ProfileStore,
 )
 from vmconsole_gui.sim import SimulatorConfig, start_simulator
-
-
-class DictKeyring(keyring.backend.KeyringBackend):
-    """A real keyring backend that keeps entries in a dict (never auto-selected: priority -1)."""
-
-    priority = -1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.entries.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("no such password")
 
 
 @dataclass
@@ -181,23 +161,10 @@ def folder_path(sim: Any, folder_id: str) -> str:
     return "/".join(reversed(parts))
 
 
-@pytest.fixture(scope="session", name="service_sims")
-def service_sims_fixture() -> Iterator[Callable[..., Any]]:
-    """``service_sims(vms=…, …)`` → a running simulator shared by every test asking the same configuration."""
-    running: dict[tuple[tuple[str, str], ...], Any] = {}
-
-    def get(**kwargs: Any) -> Any:
-        key = tuple(sorted((k, repr(v)) for k, v in kwargs.items()))
-        if key not in running:
-            kwargs.setdefault("vms", 240)
-            running[key] = start_simulator(SimulatorConfig(**kwargs))
-        sim = running[key]
-        sim.faults.clear()
-        return sim
-
-    yield get
-    for sim in running.values():
-        sim.stop()
+@pytest.fixture(name="service_sims")
+def service_sims_fixture(sim_factory: Callable[..., Any]) -> Callable[..., Any]:
+    """``service_sims(…)``: the shared simulators (tests/conftest.py), 240 VMs unless a test asks otherwise."""
+    return functools.partial(sim_factory, vms=240)
 
 
 @pytest_asyncio.fixture(name="rig")

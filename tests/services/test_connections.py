@@ -53,7 +53,7 @@ async def test_connect_with_password_lists_every_vm_with_its_placement(rig: Rig,
     assert any(not r.cluster for r in records)
     # Saved only after the server accepted it.
     key = ("vmconsole-gui", keyring_username(rig.profiles.get(pid)))
-    assert rig.keyring.entries == {key: sim.password}
+    assert rig.keyring.items == {key: sim.password}
     assert rig.manager.client(pid) is not None
 
 
@@ -80,7 +80,7 @@ async def test_wrong_password_needs_password_and_is_not_saved(rig: Rig, service_
     assert state.status is S.NEEDS_PASSWORD
     assert "user name or password was rejected" in state.message
     assert "not-" not in state.message
-    assert rig.keyring.entries == {}
+    assert rig.keyring.items == {}
     assert rig.events.inventories == []
 
 
@@ -98,10 +98,10 @@ async def test_a_rejected_saved_password_is_kept_but_not_retried_until_one_is_ty
     assert state.status is S.NEEDS_PASSWORD
     assert "saved password" in state.message
     assert _session_posts(sim) == 0
-    assert list(rig.keyring.entries.values()) == ["stale-password"]
+    assert list(rig.keyring.items.values()) == ["stale-password"]
     state = await rig.manager.connect(pid, password=sim.password)
     assert state.status is S.CONNECTED
-    assert list(rig.keyring.entries.values()) == [sim.password]
+    assert list(rig.keyring.items.values()) == [sim.password]
 
 
 @pytest.mark.asyncio
@@ -110,7 +110,7 @@ async def test_remember_false_keeps_the_password_in_memory_only(rig: Rig, servic
     pid = rig.add(sim)
     rig.pin(sim)
     assert (await rig.manager.connect(pid, password=sim.password, remember=False)).status is S.CONNECTED
-    assert rig.keyring.entries == {}
+    assert rig.keyring.items == {}
     await rig.manager.disconnect(pid)
     assert (await rig.manager.connect(pid)).status is S.CONNECTED  # this session still knows it
 
@@ -126,13 +126,13 @@ async def test_untrusted_certificate_then_accept_once_then_always(rig: Rig, serv
     assert state.certificate.sha256 == sim.sha256
     assert state.certificate.sha1 == sim.sha1
     assert f"{sim.host}:{sim.port}" in state.message
-    assert rig.keyring.entries == {}  # not saved: the login never happened
+    assert rig.keyring.items == {}  # not saved: the login never happened
     # ONCE: connects with the password typed before the dialog, and persists nothing.
     state = await rig.manager.accept_certificate(pid, PinScope.ONCE)
     assert state.status is S.CONNECTED
     assert not rig.pins.path.exists()
     assert rig.pins.get(sim.host, sim.port) is not None
-    assert len(rig.keyring.entries) == 1
+    assert len(rig.keyring.items) == 1
     # A fresh app (new pin store) asks again; ALWAYS saves the pin.
     pins = PinStore(rig.pins.path)
     rig.pins = pins

@@ -8,33 +8,12 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-import keyring
-import keyring.backend
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
 from vmconsole_gui.services.settings import AppPaths
 from vmconsole_gui.ui.app_window import AppWindow, open_services
-
-
-class DictKeyring(keyring.backend.KeyringBackend):
-    """A keyring backend in a dict (priority -1 keeps it out of keyring's auto-detection)."""
-
-    priority = -1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.items.pop((service, username), None)
 
 
 def run(qtbot: Any, qloop: Any, coroutine: Coroutine[Any, Any, Any], timeout: int = 15000) -> Any:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import socket
 
-import keyring
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from tests.ui.app_rig import (
-    DictKeyring,
     box_buttons,
     click_box_button,
     close_app,
@@ -40,15 +38,6 @@ def sim():
     running = start_simulator(SimulatorConfig(vms=VMS, seed=11))
     yield running
     running.stop()
-
-
-@pytest.fixture
-def dict_keyring():
-    previous = keyring.get_keyring()
-    backend = DictKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -2,32 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from vmconsole_gui.sim import SimulatorConfig, start_simulator
 from vmconsole_gui.vsphere import VSphereClient
-
-
-@pytest.fixture(scope="session")
-def sim_factory() -> Iterator[Callable[..., Any]]:
-    """``sim_factory(vms=…, profile=…, …)`` → a running simulator, shared by every test asking the same config."""
-    running: dict[tuple[tuple[str, Any], ...], Any] = {}
-
-    def get(**kwargs: Any) -> Any:
-        key = tuple(sorted((k, repr(v)) for k, v in kwargs.items()))
-        if key not in running:
-            kwargs.setdefault("vms", 60)
-            running[key] = start_simulator(SimulatorConfig(**kwargs))
-        sim = running[key]
-        sim.faults.clear()
-        return sim
-
-    yield get
-    for sim in running.values():
-        sim.stop()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from tests.keyrings import DictKeyring
 from vmconsole_gui.services.settings import (
     ConfigStore,
     ConnectionProfile,
@@ -19,26 +20,6 @@ from vmconsole_gui.services.settings import (
 )
 from vmconsole_gui.ui.dialogs.connections_dialog import ConnectionsDialog
 from vmconsole_gui.ui.dialogs.profile_dialog import ProfileDialog
-
-
-class DictKeyring(keyring.backend.KeyringBackend):
-    """A working keyring backend that keeps items in a dict (so the test can look inside)."""
-
-    priority = -1  # type: ignore[assignment]  # never auto-selected: a positive one makes keyring pick its chainer
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.items.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.items[(service, username)] = password
-
-    def delete_password(self, service, username):
-        if self.items.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("not found")
 
 
 @pytest.fixture

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import keyring
 import pytest
 
-from tests.ui.app_rig import DictKeyring, fake_vmrc, isolate_desktop
+from tests.ui.app_rig import fake_vmrc, isolate_desktop
 from vmconsole_gui.sim import SimulatorConfig, start_simulator
 
 VMS = 40
@@ -16,15 +15,6 @@ def sim():
     running = start_simulator(SimulatorConfig(vms=VMS, seed=23))
     yield running
     running.stop()
-
-
-@pytest.fixture
-def dict_keyring():
-    previous = keyring.get_keyring()
-    backend = DictKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture
