@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton, Q
 
 from vmconsole_gui.ui.async_dialogs import ask, ask_choice, run_dialog
 
-# The offscreen platform plugin warns whenever a window gets a minimum size; that is not our code's warning.
 
 def _visible(cls):
     return [w for w in QApplication.topLevelWidgets() if isinstance(w, cls) and w.isVisible()]

@@ -23,8 +23,8 @@ from vmconsole_gui.ui.console import ConsoleState, ConsoleTab, ConsoleTarget, Co
 from vmconsole_gui.vsphere import VSphereClient
 from vmconsole_gui.vsphere.models import ConsoleType, PowerAction
 
-# Offscreen QtWebEngine reports its GPU fallbacks once per process; they are expected here.
 CONNECT_TIMEOUT_MS = 15000
+
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[Any]:
