@@ -16,6 +16,7 @@ export QT_QPA_PLATFORM=offscreen
 echo "== ruff";          .venv/bin/ruff check . && .venv/bin/ruff format --check .
 echo "== mypy";          .venv/bin/mypy
 echo "== import-linter"; .venv/bin/lint-imports
+echo "== packaging";     packaging/ci-check.sh   # desktop entry + metainfo, install script, wheel, PyInstaller bundle run
 
 # pytest inside a throwaway, unlocked gnome-keyring on a private session bus, with a virtual X server.
 in_session() {

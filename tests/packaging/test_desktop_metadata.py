@@ -52,7 +52,7 @@ def test_desktop_file_validate_rejects_a_broken_entry(tmp_path: Path) -> None:
 def test_desktop_file_matches_the_app() -> None:
     entry = _desktop_entry(DESKTOP_FILE)["Desktop Entry"]
     assert application.APP_ID == APP_ID  # the app's desktop file name (Wayland app id) is this file's name
-    assert entry["Exec"] == "vmconsole-gui %u"
+    assert entry["Exec"] == "vmconsole-gui"
     assert entry["Icon"] == APP_ID
     assert entry["GenericName"] == "vSphere console launcher"
     assert entry["Categories"] == "Network;RemoteAccess;System;"

@@ -54,7 +54,7 @@ def test_installs_every_file_with_the_given_exec_and_uninstalls(tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     missing = [str(p) for p in _installed_files(data) if not p.is_file() or p.stat().st_size == 0]
     assert missing == []
-    assert _exec_lines(data) == [f"Exec={exe} %u", f"TryExec={exe}", f"Exec={exe} --demo"]
+    assert _exec_lines(data) == [f"Exec={exe}", f"TryExec={exe}", f"Exec={exe} --demo"]
     png = data / "icons" / "hicolor" / "48x48" / "apps" / f"{APP_ID}.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -77,14 +77,14 @@ def test_exec_defaults_to_the_vmconsole_gui_on_path(tmp_path: Path) -> None:
     data, exe = tmp_path / "data", _executable(tmp_path / "pipx" / "bin" / "vmconsole-gui")
     result = _run(data, path=f"{exe.parent}:{SYSTEM_PATH}")
     assert result.returncode == 0, result.stderr
-    assert _exec_lines(data)[0] == f"Exec={exe} %u"
+    assert _exec_lines(data)[0] == f"Exec={exe}"
 
 
 def test_a_path_with_spaces_and_specials_is_quoted_per_the_spec(tmp_path: Path) -> None:
     data, exe = tmp_path / "data", _executable(tmp_path / "My Apps $x 100%" / "vmconsole-gui")
     assert _run(data, "--exec", str(exe)).returncode == 0
     quoted = str(exe).replace("$", "\\\\$").replace("%", "%%")  # \$ in Exec quoting, written \\$ in the file
-    assert _exec_lines(data)[0] == f'Exec="{quoted}" %u'
+    assert _exec_lines(data)[0] == f'Exec="{quoted}"'
     assert _exec_lines(data)[1] == f"TryExec={exe}"
 
 

@@ -7,16 +7,16 @@ shape as well as colour (circle + triangle, square, circle + bars), so they stay
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QGuiApplication, QIcon, QPainter, QPen, QPixmap, QPolygonF
+
+from vmconsole_gui.resources import find_resource
 
 ICON_SIZES = (16, 20, 24, 32, 48, 64)
 POWERED_ON = "POWERED_ON"
 POWERED_OFF = "POWERED_OFF"
 SUSPENDED = "SUSPENDED"
-APP_ICON_PATH = Path(__file__).resolve().parents[2] / "resources" / "icons" / "vmconsole-gui.svg"
 
 _GREEN = QColor(0x2E, 0x7D, 0x32)
 _OFF = QColor(0x8E, 0x3B, 0x3B)
@@ -135,7 +135,8 @@ def app_icon() -> QIcon:
     _require_app()
     icon = _cache.get("APP")
     if icon is None:
-        loaded = QIcon(str(APP_ICON_PATH)) if APP_ICON_PATH.is_file() else QIcon()
+        path = find_resource("icons", "vmconsole-gui.svg")
+        loaded = QIcon(str(path)) if path is not None else QIcon()
         icon = loaded if not loaded.isNull() else _render(_draw_app)
         _cache["APP"] = icon
     return icon
