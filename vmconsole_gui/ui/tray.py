@@ -24,15 +24,15 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QFont, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
+from vmconsole_gui.resources import find_resource
 from vmconsole_gui.services.autostart import autostart_supported
 from vmconsole_gui.services.connections.records import VmRecord
 from vmconsole_gui.services.settings.model import AppSettings, ConnectionProfile, ConsoleType
-from vmconsole_gui.ui.icons import APP_ICON_PATH, app_icon, power_icon
+from vmconsole_gui.ui.icons import app_icon, power_icon
 
 if TYPE_CHECKING:
     from vmconsole_gui.ui.app_window import AppWindow
 
-ICON_DIR = APP_ICON_PATH.parent
 REBUILD_DELAY_MS = 200
 NOTIFY_MS = 8000
 KEY_PROPERTY = "vmconsole_vm_key"
@@ -91,8 +91,11 @@ def dark_panel(palette: QPalette | None = None) -> bool:
     return window.lightnessF() < 0.5
 
 
-def tray_icon(dark: bool | None = None, directory: Path = ICON_DIR) -> QIcon:
+def tray_icon(dark: bool | None = None, directory: Path | None = None) -> QIcon:
     """The tray icon for a dark or light panel (the app icon when the tray icon files are missing)."""
+    directory = directory or find_resource("icons")
+    if directory is None:
+        return app_icon()
     variant = "dark" if (dark_panel() if dark is None else dark) else "light"
     svg = directory / f"vmconsole-gui-tray-{variant}.svg"
     icon = QIcon()
