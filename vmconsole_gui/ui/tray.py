@@ -120,6 +120,7 @@ class TrayController(QObject):
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._on_activated)
         self._other: QMenu | None = None
+        self._closed = False
         self._timer = QTimer(self, singleShot=True, interval=REBUILD_DELAY_MS)
         self._timer.timeout.connect(self.rebuild)
         controller = app.window.controller
@@ -136,7 +137,8 @@ class TrayController(QObject):
         self.icon.show()
 
     def hide(self) -> None:
-        """Take the icon out of the tray and drop the menu."""
+        """Take the icon out of the tray and drop the menu (later changes no longer rebuild it)."""
+        self._closed = True
         self._timer.stop()
         self.icon.hide()
         self.menu.deleteLater()
@@ -148,12 +150,15 @@ class TrayController(QObject):
 
     def schedule_rebuild(self) -> None:
         """Rebuild the menu soon (many changes in a row cost one rebuild)."""
-        self._timer.start()
+        if not self._closed:
+            self._timer.start()
 
     # ------------------------------------------------------------------ menu
     def rebuild(self) -> None:
         """Rebuild the menu from the current favourites, recent VMs and power states."""
         self._timer.stop()
+        if self._closed:
+            return
         app = self._app
         menu = self.menu
         menu.clear()
