@@ -322,13 +322,14 @@ def child_filter(rounds: int) -> None:
     app_proxy = VmFilterProxy()
     app_proxy.setSourceModel(window.table_model)
     app_proxy.sort(Column.NAME)
+    baseline_model = VmTableModel(power_icons=power_icons())
+    baseline_model.set_all_rows(rows)
     fixed = QSortFilterProxyModel()
-    fixed.setSourceModel(VmTableModel(power_icons=power_icons()))
-    fixed.sourceModel().set_all_rows(rows)
+    fixed.setSourceModel(baseline_model)
     fixed.setFilterKeyColumn(Column.NAME)
     fixed.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-    pyfilter = PyFilterProxy(fixed.sourceModel())
-    views = {"app": (None, Paints(window.table.viewport()))}
+    pyfilter = PyFilterProxy(baseline_model)
+    views: dict[str, tuple[QTableView | None, Paints]] = {"app": (None, Paints(window.table.viewport()))}
     views |= {"proxy": bare_view(app_proxy), "fixed": bare_view(fixed), "pyfilter": bare_view(pyfilter)}
 
     def set_search(variant: str, text: str) -> None:
@@ -393,7 +394,8 @@ def child_filter(rounds: int) -> None:
     paints = views["app"][1]
     table, model = window.table, window.table_model
     for column in Column:
-        cold, warm = [], []
+        cold: list[float] = []
+        warm: list[float] = []
         other = Column.POWER if column != Column.POWER else Column.NAME
         for _ in range(rounds):
             table.sortByColumn(other, Qt.SortOrder.AscendingOrder)
@@ -467,10 +469,10 @@ def dict_keyring() -> Any:
     import keyring.backend
 
     class DictKeyring(keyring.backend.KeyringBackend):
-        priority = -1  # type: ignore[assignment]
+        priority = -1
 
         def __init__(self) -> None:
-            super().__init__()
+            super().__init__()  # type: ignore[no-untyped-call]
             self.items: dict[tuple[str, str], str] = {}
 
         def get_password(self, service: str, username: str) -> str | None:
@@ -517,7 +519,7 @@ class StallWatch:
         self.samples: list[tuple[float, tuple[str, ...]]] = []
         self.gcs: list[tuple[float, float]] = []
         self._late, self._every = late_ms / 1e3, sample_ms / 1e3
-        self._main = threading.main_thread().ident
+        self._main = threading.main_thread().ident or 0
         self._stop = threading.Event()
         self._thread: Any = None
         self._gc_start = 0.0
