@@ -373,7 +373,8 @@ def child_filter(rounds: int) -> None:
         "pyfilter": "QSFPM Python filterAcceptsRow",
     }
     print(f"\n## 2. Search at {FILTER_VMS:,} rows: {len(QUERIES)} queries x {rounds} rounds (target: median <= 16 ms)")
-    print(f"(QSFPM baselines: {BASELINE_ROUNDS['fixed']} and {BASELINE_ROUNDS['pyfilter']} rounds; they are slow)")
+    few = {k: min(v, rounds) for k, v in BASELINE_ROUNDS.items()}
+    print(f"(QSFPM baselines: {few['fixed']} and {few['pyfilter']} rounds; they are slow)")
     print(f"model load (set_all_rows) {load_s * 1e3:.0f} ms; view {view_size.width()}x{view_size.height()}")
     print(f"{'':38}{'filter med':>11}{'p90':>7}{'max':>7}{'+paint med':>11}{'p90':>7}{'max':>7}")
     for variant, label in names.items():
