@@ -63,14 +63,14 @@ class InventoryController(QObject):
         self.inventory_changed.emit(profile_id, stale)
 
     def vms_updated(self, records: Sequence[VmRecord]) -> None:
-        """Some VMs changed (power, enrichment)."""
+        """Some VMs changed (power, enrichment): one bulk table update; the tree only when folders moved."""
+        rows, row_index = self.table.rows(), self.table.row_index
         folders_changed: set[str] = set()
-        model_rows = self.table.rows()
         for record in records:
-            i = self.table.row_index((record.profile_id, record.vm_id))
-            if i is not None and model_rows[i].folder != record.folder:
+            i = row_index((record.profile_id, record.vm_id))
+            if i is not None and rows[i].folder != record.folder:
                 folders_changed.add(record.profile_id)
-            self.table.update_row(record)
+        self.table.update_rows(records)
         for profile_id in folders_changed:
             self.tree.set_rows(profile_id, [r for r in self.table.rows() if r.profile_id == profile_id])
 

@@ -108,9 +108,11 @@ class InventoryTreeModel(QStandardItemModel):
             else:
                 placement.setdefault(r.datacenter, {})
             if r.folder:
-                parts = r.folder.split("/")
-                for depth in range(1, len(parts) + 1):
-                    folders.setdefault(r.datacenter, set()).add("/".join(parts[:depth]))
+                folders.setdefault(r.datacenter, set()).add(r.folder)
+        for dc, leaves in folders.items():  # every folder on the way to a VM's folder gets a node
+            folders[dc] = {
+                "/".join(path.split("/")[:depth]) for path in leaves for depth in range(1, path.count("/") + 2)
+            }
         for dc in sorted({*placement, *standalone, *folders}, key=str.casefold):
             dc_item = self._item(dc, Scope(profile_id, dc), "datacenter")
             root.appendRow(dc_item)

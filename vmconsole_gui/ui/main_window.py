@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QByteArray, QItemSelection, QItemSelectionModel, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -79,6 +79,9 @@ class MainWindow(QMainWindow):
         self.table_model.modelReset.connect(self._update_empty_state)
         self.table_model.dataChanged.connect(lambda *_: self._update_selection_actions())
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self._kept_selection: tuple[list[tuple[str, str]], tuple[str, str] | None] = ([], None)
+        self.proxy.modelAboutToBeReset.connect(self._remember_selection)
+        self.proxy.modelReset.connect(self._restore_selection)
         self.tree.selectionModel().selectionChanged.connect(self._on_tree_selection)
         self._update_selection_actions()
         self._update_count()
@@ -304,6 +307,27 @@ class MainWindow(QMainWindow):
         self.table.selectRow(index.row())
         self.table.scrollTo(index)
         return True
+
+    def _remember_selection(self) -> None:
+        current = self.current_record()
+        self._kept_selection = (
+            [(r.profile_id, r.vm_id) for r in self.selected_records()],
+            (current.profile_id, current.vm_id) if current else None,
+        )
+
+    def _restore_selection(self) -> None:
+        """A refreshed inventory replaces the rows: keep the same VMs selected."""
+        keys, current = self._kept_selection
+        self._kept_selection = ([], None)
+        selection = self.table.selectionModel()
+        for key in keys:
+            source_row = self.table_model.row_index(key)
+            index = self.proxy.mapFromSource(self.table_model.index(source_row, 0)) if source_row is not None else None
+            if index is not None and index.isValid():
+                flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+                selection.select(index, flags)
+                if key == current:
+                    selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
 
     def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         self._update_selection_actions()

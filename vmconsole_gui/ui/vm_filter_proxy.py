@@ -11,13 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 
 from vmconsole_gui.services.connections.records import VmRecord
 from vmconsole_gui.ui.vm_rows import search_tokens
 from vmconsole_gui.ui.vm_table_model import VmTableModel
 
 _Index = QModelIndex | QPersistentModelIndex
+REFRESH_DELAY_MS = 300
+"""After rows change, wait this long for more changes before re-sorting / re-filtering once."""
+SMALL_CHANGE_ROWS = 64
+"""Up to this many changed source rows are mapped one by one; a larger change repaints every visible row."""
 ScopePredicate = Callable[[VmRecord], bool]
 
 
@@ -41,6 +45,9 @@ class VmFilterProxy(QAbstractProxyModel):
         self._scope: ScopePredicate | None = None
         self._scope_rows: set[int] | None = None
         self._last_tokens: tuple[str, ...] | None = None
+        self._source: VmTableModel | None = None
+        self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
+        self._refresh_timer.timeout.connect(self._refresh_after_changes)
 
     # -- wiring
     def setSourceModel(self, model: VmTableModel) -> None:  # type: ignore[override]
@@ -51,6 +58,7 @@ class VmFilterProxy(QAbstractProxyModel):
             old.dataChanged.disconnect(self._on_source_data_changed)
         self.beginResetModel()
         super().setSourceModel(model)
+        self._source = model
         model.modelReset.connect(self._on_source_reset)
         model.dataChanged.connect(self._on_source_data_changed)
         self._rebuild_order()
@@ -59,9 +67,8 @@ class VmFilterProxy(QAbstractProxyModel):
 
     def source(self) -> VmTableModel:
         """The source model, typed."""
-        model = self.sourceModel()
-        assert isinstance(model, VmTableModel)
-        return model
+        assert self._source is not None, "no source model set"
+        return self._source
 
     # -- filter API
     @property
@@ -111,7 +118,7 @@ class VmFilterProxy(QAbstractProxyModel):
         row = index.row()
         if not index.isValid() or row >= len(self._visible):
             return None
-        return self.source().cell(self._visible[row], index.column(), role)
+        return self._source.cell(self._visible[row], index.column(), role)  # type: ignore[union-attr]
 
     def index(self, row: int, column: int, parent: _Index = QModelIndex()) -> QModelIndex:  # noqa: B008
         """Index of a visible cell."""
@@ -129,7 +136,7 @@ class VmFilterProxy(QAbstractProxyModel):
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         """Same columns as the source."""
-        return 0 if parent.isValid() or self.sourceModel() is None else self.source().columnCount()
+        return 0 if parent.isValid() or self._source is None else self._source.columnCount()
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Column titles from the source; row numbers vertically."""
@@ -138,15 +145,9 @@ class VmFilterProxy(QAbstractProxyModel):
         return section + 1 if role == Qt.ItemDataRole.DisplayRole else None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sort by ``column``; the current filter is kept."""
-        self.layoutAboutToBeChanged.emit()
+        """Sort by ``column``; the current filter and the selection are kept."""
         self._sort_column, self._sort_order = column, order
-        old_visible = self._visible
-        self._rebuild_order()
-        self._last_tokens = None
-        self._refilter(full=True)
-        self._remap_persistent(old_visible)
-        self.layoutChanged.emit()
+        self._relayout(resort=True)
 
     def row_at(self, proxy_row: int) -> VmRecord:
         """The VM shown in visible row ``proxy_row``."""
@@ -191,11 +192,19 @@ class VmFilterProxy(QAbstractProxyModel):
         self._last_tokens = tokens
 
     def _apply(self) -> None:
-        if self.sourceModel() is None:
-            return
-        self.beginResetModel()
-        self._refilter(full=False)
-        self.endResetModel()
+        """Re-filter after a filter change; the selection stays on the same VMs (a layout change, not a reset)."""
+        if self._source is not None:
+            self._relayout(resort=False, incremental=True)
+
+    def _relayout(self, *, resort: bool, incremental: bool = False) -> None:
+        self.layoutAboutToBeChanged.emit()
+        old_visible = self._visible
+        if resort:
+            self._rebuild_order()
+            self._last_tokens = None
+        self._refilter(full=not incremental)
+        self._remap_persistent(old_visible)
+        self.layoutChanged.emit()
 
     def _remap_persistent(self, old_visible: list[int]) -> None:
         new_pos = {src: i for i, src in enumerate(self._visible)}
@@ -216,7 +225,20 @@ class VmFilterProxy(QAbstractProxyModel):
         self.endResetModel()
 
     def _on_source_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles: list[int]) -> None:
-        for src_row in range(top_left.row(), bottom_right.row() + 1):
-            proxy = self.mapFromSource(self.source().index(src_row, 0))
-            if proxy.isValid():
-                self.dataChanged.emit(proxy, self.index(proxy.row(), self.columnCount() - 1), roles)
+        if bottom_right.row() - top_left.row() < SMALL_CHANGE_ROWS:
+            for src_row in range(top_left.row(), bottom_right.row() + 1):
+                proxy = self.mapFromSource(self.source().index(src_row, 0))
+                if proxy.isValid():
+                    self.dataChanged.emit(proxy, self.index(proxy.row(), self.columnCount() - 1), roles)
+        elif self._visible:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._visible) - 1, self.columnCount() - 1), roles)
+        self._refresh_timer.start()
+
+    def _refresh_after_changes(self) -> None:
+        """Changed rows may now sort elsewhere or match the filters differently: re-sort / re-filter if so."""
+        resorted, power_changed = self.source().take_change_hints()
+        resort = self._sort_column in resorted
+        refilter = bool(self._tokens) or self._scope is not None or (power_changed and self._power_states is not None)
+        if resort or refilter:
+            self._scope_rows = None
+            self._relayout(resort=resort)

@@ -91,6 +91,8 @@ class VmTableModel(QAbstractTableModel):
         self._busy: dict[tuple[str, str], str] = {}
         self._power_icons = power_icons or {}
         self._sort_keys: dict[int, list[Any]] = {}
+        self._resorted_columns: set[int] = set()
+        self._power_changed = False
 
     # -- Qt model interface
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
@@ -168,13 +170,39 @@ class VmTableModel(QAbstractTableModel):
 
     def update_row(self, row: VmRecord) -> None:
         """Replace one row in place (e.g. a new power state) and announce the change."""
-        i = self._row_of.get(record_key(row))
-        if i is None:
-            return
-        self._rows[i] = row
-        self._haystacks[i] = search_text(row)
-        self._sort_keys.clear()
-        self.dataChanged.emit(self.index(i, 0), self.index(i, len(Column) - 1))
+        self.update_rows([row])
+
+    def update_rows(self, rows: Iterable[VmRecord]) -> int:
+        """Replace rows in place and announce them with ONE ``dataChanged`` over the changed range.
+
+        Enrichment updates thousands of VMs at once; one signal (instead of one per row) keeps the event loop free.
+        Cached sort keys are updated in place. Returns how many rows changed.
+        """
+        first, last, count = len(self._rows), -1, 0
+        for row in rows:
+            i = self._row_of.get(record_key(row))
+            if i is None:
+                continue
+            old = self._rows[i]
+            self._rows[i] = row
+            self._haystacks[i] = search_text(row)
+            for column, keys in self._sort_keys.items():
+                key = self._sort_key(column, row)
+                if key != keys[i]:
+                    keys[i] = key
+                    self._resorted_columns.add(column)
+            if old.power_state != row.power_state:
+                self._power_changed = True
+            first, last, count = min(first, i), max(last, i), count + 1
+        if count:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(Column) - 1))
+        return count
+
+    def take_change_hints(self) -> tuple[set[int], bool]:
+        """Columns whose sort keys changed and whether any power state changed, since the last call (for the proxy)."""
+        hints = (self._resorted_columns, self._power_changed)
+        self._resorted_columns, self._power_changed = set(), False
+        return hints
 
     def set_busy(self, key: tuple[str, str], what: str | None) -> None:
         """Mark a VM as busy with ``what`` (e.g. "Opening console"), or clear it with ``None``."""
@@ -187,14 +215,14 @@ class VmTableModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(i, 0), self.index(i, len(Column) - 1))
 
     def sort_keys(self, column: int) -> list[Any]:
-        """Per-row sort keys for ``column`` (cached until rows change)."""
+        """Per-row sort keys for ``column`` (cached; kept current by :meth:`update_rows`)."""
         keys = self._sort_keys.get(column)
         if keys is None:
-            key_of = _SORT_KEY.get(Column(column))
-            if key_of is None:
-                cell = _CELL[Column(column)]
-                keys = [natural_key(cell(r)) for r in self._rows]
-            else:
-                keys = [key_of(r) for r in self._rows]
+            keys = [self._sort_key(column, r) for r in self._rows]
             self._sort_keys[column] = keys
         return keys
+
+    @staticmethod
+    def _sort_key(column: int, row: VmRecord) -> Any:
+        key_of = _SORT_KEY.get(Column(column))
+        return key_of(row) if key_of is not None else natural_key(_CELL[Column(column)](row))
