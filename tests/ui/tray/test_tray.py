@@ -126,7 +126,9 @@ def test_close_to_tray_keeps_running_and_says_so_once(qtbot, app):
     assert not app.window.isVisible()
     assert not app.closed.is_set()
     qtbot.waitUntil(lambda: app.services.config.settings.close_to_tray_notice_shown, timeout=3000)
-    assert '"close_to_tray_notice_shown": true' in app.services.paths.config_file.read_text()
+    # Remembered on disk too (the file is written off the GUI thread, just after the in-memory change).
+    config_file = app.services.paths.config_file
+    qtbot.waitUntil(lambda: '"close_to_tray_notice_shown": true' in config_file.read_text(), timeout=3000)
     shown = balloons()
     assert shown, "a tray message says the app keeps running"
     for balloon in shown:
