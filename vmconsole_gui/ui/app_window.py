@@ -185,6 +185,7 @@ class AppWindow:
         await self.window.cancel_tasks()
         await self.commands.aclose()
         await self.manager.aclose()
+        await self.window.controller.aclose()
         self.closed.set()
 
     async def _save_layout(self) -> None:

@@ -5,14 +5,20 @@ The manager runs on the qasync loop, so every callback already arrives on the GU
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from vmconsole_gui.services.connections.records import ConnectionState, ConnectionStatus, VmRecord
-from vmconsole_gui.ui.inventory_tree import InventoryTreeModel
-from vmconsole_gui.ui.vm_table_model import VmTableModel
+from vmconsole_gui.ui.inventory_tree import InventoryTreeModel, TreePlan, plan_tree
+from vmconsole_gui.ui.vm_table_model import PreparedRows, VmTableModel
+
+
+def _prepare(records: list[VmRecord]) -> tuple[PreparedRows, TreePlan]:
+    return VmTableModel.prepare_rows(records), plan_tree(records)
+
 
 STATUS_LABELS = {
     ConnectionStatus.IDLE: "not connected",
@@ -44,6 +50,9 @@ class InventoryController(QObject):
         self._states: dict[str, ConnectionState] = {}
         self._names: dict[str, str] = {}
         self._stale: dict[str, bool] = {}
+        self._generation: dict[str, int] = {}
+        self._queued: dict[str, list[VmRecord]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # -- ConnectionEvents
     def state_changed(self, state: ConnectionState) -> None:
@@ -53,17 +62,49 @@ class InventoryController(QObject):
         self.connection_state_changed.emit(state)
 
     def inventory_replaced(self, profile_id: str, records: Sequence[VmRecord], stale: bool) -> None:
-        """All VMs of one profile were (re)listed, or loaded from the cache when ``stale``."""
+        """All VMs of one profile were (re)listed, or loaded from the cache when ``stale``.
+
+        Search texts, sort keys and the tree's shape are computed in a worker thread (50 000 VMs would otherwise
+        freeze the window for a few hundred milliseconds); updates that arrive meanwhile are applied afterwards.
+        """
         self._stale[profile_id] = stale
         if records:
             self._names[profile_id] = records[0].vcenter
-        self.table.set_rows_for_profile(profile_id, records)
-        self.tree.set_rows(profile_id, records)
+        generation = self._generation.get(profile_id, 0) + 1
+        self._generation[profile_id] = generation
+        self._queued.setdefault(profile_id, [])
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (a plain script): do it right away
+            self._install(profile_id, generation, *_prepare(list(records)))
+            return
+        task = asyncio.ensure_future(self._replace(profile_id, list(records), generation))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _replace(self, profile_id: str, records: list[VmRecord], generation: int) -> None:
+        prepared, plan = await asyncio.to_thread(_prepare, records)
+        self._install(profile_id, generation, prepared, plan)
+
+    def _install(self, profile_id: str, generation: int, prepared: PreparedRows, plan: TreePlan) -> None:
+        if self._generation.get(profile_id) != generation:
+            return  # a newer list (or the profile's removal) superseded this one
+        queued = self._queued.pop(profile_id, [])
+        self.table.set_rows_for_profile(profile_id, prepared)
+        self.tree.apply_plan(profile_id, plan)
+        if queued:
+            self.vms_updated(queued)
         self._show_profile(profile_id)
-        self.inventory_changed.emit(profile_id, stale)
+        self.inventory_changed.emit(profile_id, self._stale.get(profile_id, False))
 
     def vms_updated(self, records: Sequence[VmRecord]) -> None:
         """Some VMs changed (power, enrichment): one bulk table update; the tree only when folders moved."""
+        if self._queued:  # a replaced list is being prepared: its updates wait for it
+            now = [r for r in records if r.profile_id not in self._queued]
+            for r in records:
+                if r.profile_id in self._queued:
+                    self._queued[r.profile_id].append(r)
+            records = now
         rows, row_index = self.table.rows(), self.table.row_index
         folders_changed: set[str] = set()
         for record in records:
@@ -78,9 +119,18 @@ class InventoryController(QObject):
         """A profile was deleted: drop its rows and node."""
         self._states.pop(profile_id, None)
         self._stale.pop(profile_id, None)
+        self._generation[profile_id] = self._generation.get(profile_id, 0) + 1
+        self._queued.pop(profile_id, None)
         self.table.set_rows_for_profile(profile_id, [])
         self.tree.remove_profile(profile_id)
         self.profile_dropped.emit(profile_id)
+
+    async def aclose(self) -> None:
+        """Drop list replacements still being prepared (on shutdown)."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     # -- queries
     def set_profile_name(self, profile_id: str, name: str) -> None:

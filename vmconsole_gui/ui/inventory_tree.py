@@ -46,6 +46,39 @@ class Scope:
         return (self.profile_id, self.datacenter, self.cluster, self.host, self.folder)
 
 
+TreePlan = list[tuple[str, list[tuple[str, list[str]]], list[str], list[str]]]
+"""Per datacenter (sorted): its clusters with their hosts, its standalone hosts, its VM folder paths (parents first)."""
+
+
+def plan_tree(rows: Iterable[VmRecord]) -> TreePlan:
+    """The tree's shape for a vCenter's VMs; pure Python, so it can be computed off the GUI thread."""
+    placement: dict[str, dict[str, set[str]]] = {}
+    standalone: dict[str, set[str]] = {}
+    folders: dict[str, set[str]] = {}
+    for r in rows:
+        if not r.datacenter:
+            continue
+        if r.cluster:
+            placement.setdefault(r.datacenter, {}).setdefault(r.cluster, set()).add(r.host)
+        elif r.host:
+            standalone.setdefault(r.datacenter, set()).add(r.host)
+        else:
+            placement.setdefault(r.datacenter, {})
+        if r.folder:
+            folders.setdefault(r.datacenter, set()).add(r.folder)
+    plan: TreePlan = []
+    for dc in sorted({*placement, *standalone, *folders}, key=str.casefold):
+        clusters = [
+            (cluster, sorted(h for h in hosts if h))
+            for cluster, hosts in sorted(placement.get(dc, {}).items(), key=lambda kv: kv[0].casefold())
+        ]
+        parts = [path.split("/") for path in folders.get(dc, ())]
+        paths = {"/".join(p[:depth]) for p in parts for depth in range(1, len(p) + 1)}  # every folder on the way
+        ordered = sorted(paths, key=lambda p: (p.count("/"), p.casefold()))
+        plan.append((dc, clusters, sorted(standalone.get(dc, ())), ordered))
+    return plan
+
+
 class InventoryTreeModel(QStandardItemModel):
     """Tree model rebuilt per vCenter from the VM rows; the vCenter node also shows the connection state."""
 
@@ -91,40 +124,26 @@ class InventoryTreeModel(QStandardItemModel):
     # -- contents
     def set_rows(self, profile_id: str, rows: Iterable[VmRecord]) -> None:
         """Rebuild the subtree of one vCenter from its VM rows."""
+        self.apply_plan(profile_id, plan_tree(rows))
+
+    def apply_plan(self, profile_id: str, plan: TreePlan) -> None:
+        """Rebuild the subtree of one vCenter from a :func:`plan_tree` result (cheap: one item per node)."""
         root = self._profile_items.get(profile_id)
         if root is None:
             return
         root.removeRows(0, root.rowCount())
-        placement: dict[str, dict[str, set[str]]] = {}
-        standalone: dict[str, set[str]] = {}
-        folders: dict[str, set[str]] = {}
-        for r in rows:
-            if not r.datacenter:
-                continue
-            if r.cluster:
-                placement.setdefault(r.datacenter, {}).setdefault(r.cluster, set()).add(r.host)
-            elif r.host:
-                standalone.setdefault(r.datacenter, set()).add(r.host)
-            else:
-                placement.setdefault(r.datacenter, {})
-            if r.folder:
-                folders.setdefault(r.datacenter, set()).add(r.folder)
-        for dc, leaves in folders.items():  # every folder on the way to a VM's folder gets a node
-            folders[dc] = {
-                "/".join(path.split("/")[:depth]) for path in leaves for depth in range(1, path.count("/") + 2)
-            }
-        for dc in sorted({*placement, *standalone, *folders}, key=str.casefold):
+        for dc, clusters, standalone, folders in plan:
             dc_item = self._item(dc, Scope(profile_id, dc), "datacenter")
             root.appendRow(dc_item)
-            for cluster, hosts in sorted(placement.get(dc, {}).items(), key=lambda kv: kv[0].casefold()):
+            for cluster, hosts in clusters:
                 cl_item = self._item(cluster, Scope(profile_id, dc, cluster=cluster), "cluster")
                 dc_item.appendRow(cl_item)
-                for host in sorted(h for h in hosts if h):
+                for host in hosts:
                     cl_item.appendRow(self._item(host, Scope(profile_id, dc, cluster=cluster, host=host), "host"))
-            for host in sorted(standalone.get(dc, ())):
+            for host in standalone:
                 dc_item.appendRow(self._item(host, Scope(profile_id, dc, host=host), "host"))
             folder_items: dict[str, QStandardItem] = {}
-            for path in sorted(folders.get(dc, ()), key=lambda p: (p.count("/"), p.casefold())):
+            for path in folders:
                 parent_path, _, leaf = path.rpartition("/")
                 item = self._item(leaf, Scope(profile_id, dc, folder=path), "folder")
                 item.setToolTip(f"Folder {path}")

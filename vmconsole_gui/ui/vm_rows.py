@@ -8,12 +8,16 @@ from vmconsole_gui.services.connections.records import VmRecord
 
 POWER_STATES = ("POWERED_ON", "POWERED_OFF", "SUSPENDED")
 
-_DIGITS = re.compile(r"(\d+)")
+_DIGITS = re.compile(r"\d+")
 
 
-def natural_key(text: str) -> tuple[object, ...]:
-    """Sort key that orders ``web-2`` before ``web-10`` and ignores case."""
-    return tuple(int(part) if part.isdigit() else part for part in _DIGITS.split(text.casefold()))
+def _pad(match: re.Match[str]) -> str:
+    return match.group().zfill(20)
+
+
+def natural_key(text: str) -> str:
+    """Sort key that orders ``web-2`` before ``web-10`` and ignores case (numbers zero-padded: fast to compare)."""
+    return _DIGITS.sub(_pad, text.casefold())
 
 
 def search_text(record: VmRecord) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
@@ -75,6 +76,15 @@ _ROLES = frozenset(
         ROW_ROLE,
     }
 )
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRows:
+    """Rows with their search texts and name sort keys, computed ahead (see :meth:`VmTableModel.prepare_rows`)."""
+
+    rows: list[VmRecord]
+    haystacks: list[str]
+    name_keys: list[str]
 
 
 class VmTableModel(QAbstractTableModel):
@@ -154,18 +164,32 @@ class VmTableModel(QAbstractTableModel):
         """Source row number of the VM with ``key``."""
         return self._row_of.get(key)
 
-    def set_rows_for_profile(self, profile_id: str, rows: Iterable[VmRecord]) -> None:
-        """Replace every row of one vCenter profile with ``rows``."""
-        kept = [r for r in self._rows if r.profile_id != profile_id]
-        self.set_all_rows([*kept, *rows])
+    @staticmethod
+    def prepare_rows(rows: Iterable[VmRecord]) -> PreparedRows:
+        """Search texts and name sort keys of ``rows``: pure Python, safe to compute off the GUI thread."""
+        listed = list(rows)
+        return PreparedRows(listed, [search_text(r) for r in listed], [natural_key(r.name) for r in listed])
+
+    def set_rows_for_profile(self, profile_id: str, rows: Iterable[VmRecord] | PreparedRows) -> None:
+        """Replace every row of one vCenter profile (a model reset); ``rows`` may come from :meth:`prepare_rows`."""
+        new = rows if isinstance(rows, PreparedRows) else self.prepare_rows(rows)
+        keep = [i for i, r in enumerate(self._rows) if r.profile_id != profile_id]
+        names = self._sort_keys.get(Column.NAME)
+        self.beginResetModel()
+        self._rows = [self._rows[i] for i in keep] + new.rows
+        self._haystacks = [self._haystacks[i] for i in keep] + new.haystacks
+        self._row_of = {record_key(r): i for i, r in enumerate(self._rows)}
+        self._sort_keys = {Column.NAME: [names[i] for i in keep] + new.name_keys} if names is not None else {}
+        self.endResetModel()
 
     def set_all_rows(self, rows: Iterable[VmRecord]) -> None:
         """Replace every row (a model reset)."""
+        new = self.prepare_rows(rows)
         self.beginResetModel()
-        self._rows = list(rows)
-        self._haystacks = [search_text(r) for r in self._rows]
+        self._rows = new.rows
+        self._haystacks = new.haystacks
         self._row_of = {record_key(r): i for i, r in enumerate(self._rows)}
-        self._sort_keys.clear()
+        self._sort_keys = {Column.NAME: new.name_keys}
         self.endResetModel()
 
     def update_row(self, row: VmRecord) -> None:

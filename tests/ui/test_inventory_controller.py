@@ -1,0 +1,45 @@
+"""The controller prepares big lists off the GUI thread without losing updates that arrive meanwhile."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from vmconsole_gui.services.connections.records import VmRecord
+from vmconsole_gui.ui.inventory_controller import InventoryController
+from vmconsole_gui.ui.inventory_tree import InventoryTreeModel
+from vmconsole_gui.ui.vm_table_model import VmTableModel
+
+
+def records(profile_id: str, count: int, prefix: str = "vm") -> list[VmRecord]:
+    return [
+        VmRecord(profile_id, "vc", f"vm-{i}", f"{prefix}-{i}", "POWERED_ON", host=f"esx-{i % 3}", datacenter="dc")
+        for i in range(count)
+    ]
+
+
+def make_controller() -> InventoryController:
+    controller = InventoryController(VmTableModel(), InventoryTreeModel())
+    controller.set_profile_name("p", "vc")
+    return controller
+
+
+def test_updates_during_preparation_are_applied_after_it(qtbot, qloop):
+    controller = make_controller()
+    listed = records("p", 2000)
+    controller.inventory_replaced("p", listed, stale=False)
+    enriched = dataclasses.replace(listed[1500], ip_address="10.0.0.42", folder="Prod/Web")
+    controller.vms_updated([enriched])  # arrives before the prepared rows are installed
+    qtbot.waitUntil(lambda: controller.table.rowCount() == 2000, timeout=5000)
+    row = controller.table.rows()[controller.table.row_index(("p", "vm-1500"))]
+    assert row.ip_address == "10.0.0.42"
+    assert controller.tree.index_of(("p", "dc", None, None, "Prod/Web")).isValid()
+
+
+def test_a_newer_list_supersedes_one_still_being_prepared(qtbot, qloop):
+    controller = make_controller()
+    controller.inventory_replaced("p", records("p", 3000, "old"), stale=True)
+    controller.inventory_replaced("p", records("p", 5, "new"), stale=False)
+    qtbot.waitUntil(lambda: controller.table.rowCount() == 5, timeout=5000)
+    qtbot.wait(100)  # the superseded preparation finishes later and must not overwrite
+    assert {r.name for r in controller.table.rows()} == {f"new-{i}" for i in range(5)}
+    assert not controller.is_stale("p")
