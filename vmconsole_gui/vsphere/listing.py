@@ -64,6 +64,17 @@ class _Part:
     host: EntityRef | None = None
 
 
+_SORT_INLINE_MAX = 2000
+
+
+def _unique_sorted(found: list[VM]) -> list[VM]:
+    """De-duplicate by VM id (partitions may overlap) and sort by name, then id."""
+    merged: dict[str, VM] = {}
+    for vm in found:
+        merged.setdefault(vm.vm, vm)
+    return sorted(merged.values(), key=lambda v: (v.name.lower(), v.vm))
+
+
 class Partitioner:
     """One run of a partitioned listing; after :meth:`run` it also holds the objects it enumerated."""
 
@@ -88,10 +99,11 @@ class Partitioner:
     async def run(self, base: VMFilter, *, placement: bool) -> list[VM]:
         """List every VM matching ``base``; with ``placement`` descend to host level first."""
         self._placement = placement
-        merged: dict[str, VM] = {}
-        for vm in await self._collect(_Part(base, _Level.ROOT), query=not placement):
-            merged.setdefault(vm.vm, vm)
-        return sorted(merged.values(), key=lambda v: (v.name.lower(), v.vm))
+        found = await self._collect(_Part(base, _Level.ROOT), query=not placement)
+        if len(found) < _SORT_INLINE_MAX:
+            return _unique_sorted(found)
+        # Tens of thousands of VMs take a noticeable time to sort: keep the caller's event loop free meanwhile.
+        return await asyncio.to_thread(_unique_sorted, found)
 
     async def _collect(self, part: _Part, *, query: bool) -> list[VM]:
         if query:
