@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from vmconsole_gui.services.esxi_trust import fetch_leaf_certificate, pinned_ssl_context
+from vmconsole_gui.services.esxi_trust import fetch_leaf_certificate, pinned_leaf_ssl_context
 from vmconsole_gui.services.relay import WebMksRelay
 from vmconsole_gui.vsphere import ConsoleType, PowerState, VSphereClient
 
@@ -226,7 +226,7 @@ async def session(sim: dict[str, Any], client: VSphereClient, relay: WebMksRelay
     der = await esxi_der(sim, url.hostname, url.port)
     options: dict[str, Any] = {"subprotocols": ["binary"], "max_size": None, "compression": None}
     if relay is None:
-        ws_cm = connect(ticket, ssl=pinned_ssl_context(der), ping_interval=None, **options)
+        ws_cm = connect(ticket, ssl=pinned_leaf_ssl_context(der), ping_interval=None, **options)
     else:
         ws_cm = connect(relay.register(ticket, pinned_cert_der=der).url, **options)
     async with ws_cm as ws:

@@ -20,7 +20,7 @@ from vmconsole_gui.services.esxi_trust import (
     TrustStatus,
     ca_ssl_context,
     fetch_leaf_certificate,
-    pinned_ssl_context,
+    pinned_leaf_ssl_context,
     probe_trust,
 )
 
@@ -81,7 +81,7 @@ async def test_fetch_leaf_returns_the_presented_cert_and_sends_nothing(tls: TlsS
     assert info.sha256_display == info.sha256_display.upper()
     assert "CN=esxi-07.lab.test" in info.subject
     assert info.issuer != info.subject
-    assert info.not_before < dt.datetime.now(dt.UTC) < info.not_after
+    assert info.not_valid_before < dt.datetime.now(dt.UTC) < info.not_valid_after
     assert not info.is_expired()
     for _ in range(50):
         if tls.received:
@@ -130,11 +130,11 @@ async def test_unreachable_host_is_a_clear_error() -> None:
 
 @pytest.mark.asyncio
 async def test_pinned_context_accepts_the_leaf_alone_and_nothing_else(tls: TlsServer) -> None:
-    good = pinned_ssl_context(der_of(tls.cert))
+    good = pinned_leaf_ssl_context(der_of(tls.cert))
     _, writer = await asyncio.open_connection("127.0.0.1", tls.port, ssl=good, server_hostname="any-name")
     writer.close()
     await writer.wait_closed()
-    other = pinned_ssl_context(der_of(trustme.CA().issue_cert("127.0.0.1")))
+    other = pinned_leaf_ssl_context(der_of(trustme.CA().issue_cert("127.0.0.1")))
     with pytest.raises(ssl.SSLCertVerificationError):
         await asyncio.open_connection("127.0.0.1", tls.port, ssl=other, server_hostname="127.0.0.1")
 
@@ -146,10 +146,10 @@ async def test_expired_pinned_leaf_needs_explicit_permission(ca: trustme.CA) -> 
     server = TlsServer(expired)
     await server.start()
     try:
-        assert CertificateInfo.from_der(der_of(expired)).is_expired()
+        assert CertificateInfo.from_der(der_of(expired), "127.0.0.1", 443).is_expired()
         with pytest.raises(ssl.SSLCertVerificationError, match="expired"):
-            await asyncio.open_connection("127.0.0.1", server.port, ssl=pinned_ssl_context(der_of(expired)))
-        ctx = pinned_ssl_context(der_of(expired), allow_expired=True)
+            await asyncio.open_connection("127.0.0.1", server.port, ssl=pinned_leaf_ssl_context(der_of(expired)))
+        ctx = pinned_leaf_ssl_context(der_of(expired), allow_expired=True)
         _, writer = await asyncio.open_connection("127.0.0.1", server.port, ssl=ctx, server_hostname="127.0.0.1")
         writer.close()
         await writer.wait_closed()
@@ -160,8 +160,8 @@ async def test_expired_pinned_leaf_needs_explicit_permission(ca: trustme.CA) -> 
 
 def test_bad_certificate_input_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match=r"not a DER-encoded X\.509 certificate"):
-        CertificateInfo.from_der(b"\x30\x03\x02\x01\x00")
+        CertificateInfo.from_der(b"\x30\x03\x02\x01\x00", "127.0.0.1", 443)
     with pytest.raises(ValueError, match=r"not a DER-encoded X\.509 certificate"):
-        pinned_ssl_context(b"")
+        pinned_leaf_ssl_context(b"")
     with pytest.raises(ValueError, match="not valid PEM"):
         ca_ssl_context("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")

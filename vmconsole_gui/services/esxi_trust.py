@@ -10,71 +10,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import enum
-import hashlib
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import truststore
-from cryptography import x509
+
+from vmconsole_gui.vsphere.tls import CertificateInfo, pinned_leaf_ssl_context
+
+__all__ = [
+    "CertificateInfo",
+    "EsxiUnreachableError",
+    "TrustProbe",
+    "TrustStatus",
+    "ca_ssl_context",
+    "fetch_leaf_certificate",
+    "pinned_leaf_ssl_context",
+    "probe_trust",
+    "system_ssl_context",
+]
 
 DEFAULT_TIMEOUT_S = 10.0
 
 
 class EsxiUnreachableError(ConnectionError):
     """The host did not complete a TLS handshake (refused, timed out, name not resolved, TLS failure)."""
-
-
-@dataclass(frozen=True, slots=True)
-class CertificateInfo:
-    """One DER-encoded X.509 certificate with the facts a trust-on-first-use dialog shows."""
-
-    der: bytes = field(repr=False)
-    sha256: str
-    """Lowercase hex SHA-256 of the DER bytes: the pin the app stores."""
-    sha1: str
-    """Lowercase hex SHA-1 of the DER bytes (shown for parity with vSphere's thumbprints)."""
-    subject: str
-    issuer: str
-    not_before: dt.datetime
-    not_after: dt.datetime
-
-    @classmethod
-    def from_der(cls, der: bytes) -> CertificateInfo:
-        """Parse ``der``; raise :class:`ValueError` if it is not an X.509 certificate."""
-        try:
-            cert = x509.load_der_x509_certificate(der)
-        except ValueError as exc:
-            raise ValueError("not a DER-encoded X.509 certificate") from exc
-        return cls(
-            der=der,
-            sha256=hashlib.sha256(der).hexdigest(),
-            sha1=hashlib.sha1(der, usedforsecurity=False).hexdigest(),
-            subject=cert.subject.rfc4514_string(),
-            issuer=cert.issuer.rfc4514_string(),
-            not_before=cert.not_valid_before_utc,
-            not_after=cert.not_valid_after_utc,
-        )
-
-    @property
-    def sha256_display(self) -> str:
-        """SHA-256 as uppercase colon-separated hex (``AB:CD:…``)."""
-        return _colon(self.sha256)
-
-    @property
-    def sha1_display(self) -> str:
-        """SHA-1 as uppercase colon-separated hex, the form vSphere shows."""
-        return _colon(self.sha1)
-
-    def is_expired(self, now: dt.datetime | None = None) -> bool:
-        """Whether ``now`` (default: the current UTC time) lies outside the validity period."""
-        now = now or dt.datetime.now(dt.UTC)
-        return not self.not_before <= now <= self.not_after
-
-
-def _colon(hex_digest: str) -> str:
-    return ":".join(hex_digest[i : i + 2] for i in range(0, len(hex_digest), 2)).upper()
 
 
 def system_ssl_context() -> ssl.SSLContext:
@@ -88,22 +48,6 @@ def ca_ssl_context(ca_pem: str) -> ssl.SSLContext:
         return ssl.create_default_context(cadata=ca_pem)
     except (ssl.SSLError, ValueError) as exc:
         raise ValueError("the CA bundle is not valid PEM certificate data") from exc
-
-
-def pinned_ssl_context(pinned_der: bytes, *, allow_expired: bool = False) -> ssl.SSLContext:
-    """A client context whose only trust anchor is ``pinned_der`` (webmks.md §3 recipe).
-
-    ``VERIFY_X509_PARTIAL_CHAIN`` lets a pinned *leaf* (CA:FALSE) anchor the chain; the hostname is not checked
-    because the ticket host may be an IP or a short name the certificate does not list. ``allow_expired`` (a
-    per-host user decision, never a default) sets OpenSSL's ``X509_V_FLAG_NO_CHECK_TIME``.
-    """
-    CertificateInfo.from_der(pinned_der)  # clear error for garbage before OpenSSL sees it
-    ctx = ssl.create_default_context(cadata=ssl.DER_cert_to_PEM_cert(pinned_der))
-    ctx.check_hostname = False
-    ctx.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
-    if allow_expired:
-        ctx.verify_flags |= ssl.VerifyFlags(0x200000)  # X509_V_FLAG_NO_CHECK_TIME
-    return ctx
 
 
 def _unverified_context() -> ssl.SSLContext:
@@ -151,7 +95,7 @@ async def fetch_leaf_certificate(
 
     Raise :class:`EsxiUnreachableError` when no TLS handshake completes.
     """
-    return CertificateInfo.from_der(await _handshake(host, port, _unverified_context(), timeout))
+    return CertificateInfo.from_der(await _handshake(host, port, _unverified_context(), timeout), host, port)
 
 
 class TrustStatus(enum.Enum):
@@ -189,4 +133,4 @@ async def probe_trust(
     except ssl.SSLCertVerificationError as exc:
         leaf = await fetch_leaf_certificate(host, port, timeout)
         return TrustProbe(TrustStatus.UNTRUSTED, leaf, str(exc.verify_message or exc.reason or "verification failed"))
-    return TrustProbe(TrustStatus.TRUSTED, CertificateInfo.from_der(der))
+    return TrustProbe(TrustStatus.TRUSTED, CertificateInfo.from_der(der, host, port))

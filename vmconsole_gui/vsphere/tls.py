@@ -66,8 +66,11 @@ class CertificateInfo:
 
     @classmethod
     def from_der(cls, der: bytes, host: str, port: int) -> CertificateInfo:
-        """Parse a DER certificate with ``cryptography``."""
-        cert = x509.load_der_x509_certificate(der)
+        """Parse a DER certificate with ``cryptography``; :class:`ValueError` if it is not one."""
+        try:
+            cert = x509.load_der_x509_certificate(der)
+        except ValueError as exc:
+            raise ValueError("not a DER-encoded X.509 certificate") from exc
         try:
             san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
             names = tuple(str(v) for v in san.get_values_for_type(x509.DNSName)) + tuple(
@@ -107,6 +110,11 @@ class CertificateInfo:
     def self_signed(self) -> bool:
         """True when subject and issuer are the same name."""
         return self.subject == self.issuer
+
+    def is_expired(self, now: dt.datetime | None = None) -> bool:
+        """Whether ``now`` (default: the current UTC time) lies outside the validity period."""
+        now = now or dt.datetime.now(dt.UTC)
+        return not self.not_valid_before <= now <= self.not_valid_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,13 +163,21 @@ def unverified_probe_context() -> ssl.SSLContext:
     return ctx
 
 
-def pinned_leaf_ssl_context(der: bytes) -> ssl.SSLContext:
+def pinned_leaf_ssl_context(der: bytes, *, allow_expired: bool = False) -> ssl.SSLContext:
     """Return a context whose only trust anchor is this exact certificate (for the WebMKS relay and similar).
 
     Recipe from docs/webmks.md §3: ``cadata`` = the pinned cert, ``VERIFY_X509_PARTIAL_CHAIN`` so a leaf can anchor,
-    no hostname check (ticket hosts may be IPs). Callers should still compare the leaf's SHA-256 after the handshake.
+    no hostname check (ticket hosts may be IPs or short names the certificate does not list). Callers should still
+    compare the leaf's SHA-256 after the handshake. ``allow_expired`` (a per-host user decision, never a default)
+    sets OpenSSL's ``X509_V_FLAG_NO_CHECK_TIME``. Raises :class:`ValueError` for bytes that are no certificate.
     """
+    try:
+        x509.load_der_x509_certificate(der)
+    except ValueError as exc:
+        raise ValueError("not a DER-encoded X.509 certificate") from exc
     ctx = ssl.create_default_context(cadata=der)
     ctx.check_hostname = False
     ctx.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
+    if allow_expired:
+        ctx.verify_flags |= ssl.VerifyFlags(0x200000)  # X509_V_FLAG_NO_CHECK_TIME
     return ctx

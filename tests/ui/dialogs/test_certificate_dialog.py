@@ -85,7 +85,7 @@ def test_accept_buttons(qtbot, qloop, wait_window, vcenter_cert, button, expecte
 def test_esxi_certificate_info_is_accepted_and_expiry_highlighted(qtbot):
     now = dt.datetime.now(dt.UTC)
     der = make_der("esx01.example.com", not_before=now - dt.timedelta(days=400), not_after=now - dt.timedelta(days=2))
-    info = esxi_trust.CertificateInfo.from_der(der)
+    info = esxi_trust.CertificateInfo.from_der(der, "esx01.example.com", 443)
     dialog = CertificateDialog(None, host="esx01.example.com", port=443, kind="ESXi host", certificate=info)
     qtbot.addWidget(dialog)
     assert "expired" in dialog.valid_until_label.text()

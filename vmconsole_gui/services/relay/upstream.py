@@ -23,7 +23,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus
 from websockets.typing import Subprotocol
 
-from vmconsole_gui.services.esxi_trust import ca_ssl_context, pinned_ssl_context, system_ssl_context
+from vmconsole_gui.services.esxi_trust import ca_ssl_context, pinned_leaf_ssl_context, system_ssl_context
 from vmconsole_gui.services.relay.logs import upstream_wire_log
 
 SUBPROTOCOL = Subprotocol("binary")
@@ -79,7 +79,7 @@ class UpstreamTarget:
         if pinned_cert_der is not None and ca_pem is not None:
             raise ValueError("pass either a pinned certificate or a CA bundle, not both")
         if pinned_cert_der is not None:
-            ctx = pinned_ssl_context(pinned_cert_der)
+            ctx = pinned_leaf_ssl_context(pinned_cert_der)
             pin: bytes | None = hashlib.sha256(pinned_cert_der).digest()
         else:
             ctx = ca_ssl_context(ca_pem) if ca_pem is not None else system_ssl_context()

@@ -30,10 +30,9 @@ CertificateKind = Literal["vCenter", "ESXi host"]
 
 
 class CertificateFields(Protocol):
-    """What the dialog shows of a certificate (both ``vsphere.tls`` and ``esxi_trust`` ``CertificateInfo`` fit).
+    """What the dialog shows of a certificate (``vsphere.tls.CertificateInfo`` fits, for vCenter and ESXi hosts).
 
-    Validity comes from ``not_valid_before``/``not_valid_after`` (vSphere client) or ``not_before``/``not_after``
-    (ESXi trust); see :func:`validity`.
+    Validity comes from ``not_valid_before``/``not_valid_after`` when present; see :func:`validity`.
     """
 
     @property
@@ -66,15 +65,6 @@ class _ClientValidity(Protocol):
     def not_valid_after(self) -> dt.datetime: ...
 
 
-@runtime_checkable
-class _EsxiValidity(Protocol):
-    @property
-    def not_before(self) -> dt.datetime: ...
-
-    @property
-    def not_after(self) -> dt.datetime: ...
-
-
 class TrustDecision(enum.Enum):
     """What the user chose in the certificate dialog."""
 
@@ -89,11 +79,9 @@ class TrustDecision(enum.Enum):
 
 
 def validity(certificate: CertificateFields) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """``(valid from, valid until)`` of either kind of certificate info (None when it carries no dates)."""
+    """``(valid from, valid until)`` of the certificate (None when it carries no dates)."""
     if isinstance(certificate, _ClientValidity):
         return certificate.not_valid_before, certificate.not_valid_after
-    if isinstance(certificate, _EsxiValidity):
-        return certificate.not_before, certificate.not_after
     return None, None
 
 
