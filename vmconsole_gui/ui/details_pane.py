@@ -62,14 +62,23 @@ class DetailsPane(QWidget):
             form.addRow(f"{label}:", value)
         layout.addLayout(form)
         layout.addStretch(1)
+        self._shown: tuple[str, str] | None = None
+        self._hardware = ""
         self.show_row(None)
 
     def value(self, key: str) -> str:
         """The text shown for field ``key`` (for tests and accessibility tools)."""
         return self._values[key].text()
 
-    def show_row(self, row: VmRecord | None, *, hardware: str = "", loading: bool = False) -> None:
-        """Show ``row`` (``None`` clears the pane); ``loading`` marks fields still being fetched."""
+    def show_row(self, row: VmRecord | None, *, hardware: str | None = None, loading: bool = False) -> None:
+        """Show ``row`` (``None`` clears the pane); ``loading`` marks fields still being fetched.
+
+        ``hardware`` (from the VM's details) is kept when the same VM is shown again without it (a list update).
+        """
+        shown = None if row is None else (row.profile_id, row.vm_id)
+        if hardware is None:
+            hardware = self._hardware if shown == self._shown else ""
+        self._shown, self._hardware = shown, hardware
         if row is None:
             self._heading.setText("No VM selected")
             for label in self._values.values():

@@ -9,7 +9,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from vmconsole_gui.services.connections.records import ConnectionState, ConnectionStatus, VmRecord
 from vmconsole_gui.ui.inventory_tree import InventoryTreeModel, TreePlan, plan_tree
@@ -19,6 +19,11 @@ from vmconsole_gui.ui.vm_table_model import PreparedRows, VmTableModel
 def _prepare(records: list[VmRecord]) -> tuple[PreparedRows, TreePlan]:
     return VmTableModel.prepare_rows(records), plan_tree(records)
 
+
+UPDATE_CHUNK = 2000
+"""VM updates applied per event-loop turn (a few milliseconds each)."""
+TREE_REBUILD_DELAY_MS = 500
+"""Folder moves arrive in bursts during enrichment: the side tree is rebuilt once they settle."""
 
 STATUS_LABELS = {
     ConnectionStatus.IDLE: "not connected",
@@ -53,6 +58,11 @@ class InventoryController(QObject):
         self._generation: dict[str, int] = {}
         self._queued: dict[str, list[VmRecord]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._updates: list[VmRecord] = []
+        self._update_task: asyncio.Task[None] | None = None
+        self._tree_dirty: set[str] = set()
+        self._tree_timer = QTimer(self, singleShot=True, interval=TREE_REBUILD_DELAY_MS)
+        self._tree_timer.timeout.connect(self._rebuild_dirty_trees)
 
     # -- ConnectionEvents
     def state_changed(self, state: ConnectionState) -> None:
@@ -98,22 +108,58 @@ class InventoryController(QObject):
         self.inventory_changed.emit(profile_id, self._stale.get(profile_id, False))
 
     def vms_updated(self, records: Sequence[VmRecord]) -> None:
-        """Some VMs changed (power, enrichment): one bulk table update; the tree only when folders moved."""
+        """Some VMs changed (power, enrichment): queued and applied in chunks, so the window never freezes."""
         if self._queued:  # a replaced list is being prepared: its updates wait for it
-            now = [r for r in records if r.profile_id not in self._queued]
             for r in records:
                 if r.profile_id in self._queued:
                     self._queued[r.profile_id].append(r)
-            records = now
+            records = [r for r in records if r.profile_id not in self._queued]
+        self._updates.extend(records)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (a plain script): apply right away
+            self._apply_updates(len(self._updates))
+            return
+        if self._update_task is None or self._update_task.done():
+            self._update_task = asyncio.ensure_future(self._drain_updates())
+            self._tasks.add(self._update_task)
+            self._update_task.add_done_callback(self._tasks.discard)
+
+    async def _drain_updates(self) -> None:
+        while self._updates:
+            self._apply_updates(UPDATE_CHUNK)
+            await asyncio.sleep(0)
+
+    def _apply_updates(self, count: int) -> None:
+        """Apply up to ``count`` queued updates in one table change; rebuild trees whose folders moved (later)."""
+        chunk, self._updates = self._updates[:count], self._updates[count:]
         rows, row_index = self.table.rows(), self.table.row_index
-        folders_changed: set[str] = set()
-        for record in records:
+        for record in chunk:
             i = row_index((record.profile_id, record.vm_id))
             if i is not None and rows[i].folder != record.folder:
-                folders_changed.add(record.profile_id)
-        self.table.update_rows(records)
-        for profile_id in folders_changed:
-            self.tree.set_rows(profile_id, [r for r in self.table.rows() if r.profile_id == profile_id])
+                self._tree_dirty.add(record.profile_id)
+        self.table.update_rows(chunk)
+        if self._tree_dirty and not self._tree_timer.isActive():
+            self._tree_timer.start()
+
+    def _rebuild_dirty_trees(self) -> None:
+        dirty, self._tree_dirty = self._tree_dirty, set()
+        for profile_id in dirty:
+            rows = [r for r in self.table.rows() if r.profile_id == profile_id]
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                self.tree.apply_plan(profile_id, plan_tree(rows))
+                continue
+            generation = self._generation.get(profile_id, 0)
+            task = asyncio.ensure_future(self._rebuild_tree(profile_id, rows, generation))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _rebuild_tree(self, profile_id: str, rows: list[VmRecord], generation: int) -> None:
+        plan = await asyncio.to_thread(plan_tree, rows)
+        if self._generation.get(profile_id, 0) == generation:
+            self.tree.apply_plan(profile_id, plan)
 
     def profile_removed(self, profile_id: str) -> None:
         """A profile was deleted: drop its rows and node."""

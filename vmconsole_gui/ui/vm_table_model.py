@@ -61,10 +61,11 @@ def _ip_key(text: str) -> tuple[object, ...]:
     return (1, text) if text else (2, "")
 
 
-_SORT_KEY: dict[Column, Callable[[VmRecord], Any]] = {
-    Column.POWER: lambda r: r.power_state,
-    Column.IP: lambda r: _ip_key(r.ip_address),
+_SORT_KEY: dict[int, Callable[[VmRecord], Any]] = {
+    int(column): (lambda r, cell=cell: natural_key(cell(r))) for column, cell in _CELL.items()  # type: ignore[misc]
 }
+_SORT_KEY[int(Column.POWER)] = lambda r: r.power_state
+_SORT_KEY[int(Column.IP)] = lambda r: _ip_key(r.ip_address)
 
 
 _ROLES = frozenset(
@@ -175,11 +176,12 @@ class VmTableModel(QAbstractTableModel):
         new = rows if isinstance(rows, PreparedRows) else self.prepare_rows(rows)
         keep = [i for i, r in enumerate(self._rows) if r.profile_id != profile_id]
         names = self._sort_keys.get(Column.NAME)
+        kept_names = [names[i] for i in keep] if names is not None else [natural_key(self._rows[i].name) for i in keep]
         self.beginResetModel()
         self._rows = [self._rows[i] for i in keep] + new.rows
         self._haystacks = [self._haystacks[i] for i in keep] + new.haystacks
         self._row_of = {record_key(r): i for i, r in enumerate(self._rows)}
-        self._sort_keys = {Column.NAME: [names[i] for i in keep] + new.name_keys} if names is not None else {}
+        self._sort_keys = {Column.NAME: kept_names + new.name_keys}
         self.endResetModel()
 
     def set_all_rows(self, rows: Iterable[VmRecord]) -> None:
@@ -211,7 +213,7 @@ class VmTableModel(QAbstractTableModel):
             self._rows[i] = row
             self._haystacks[i] = search_text(row)
             for column, keys in self._sort_keys.items():
-                key = self._sort_key(column, row)
+                key = _SORT_KEY[column](row)
                 if key != keys[i]:
                     keys[i] = key
                     self._resorted_columns.add(column)
@@ -242,11 +244,8 @@ class VmTableModel(QAbstractTableModel):
         """Per-row sort keys for ``column`` (cached; kept current by :meth:`update_rows`)."""
         keys = self._sort_keys.get(column)
         if keys is None:
-            keys = [self._sort_key(column, r) for r in self._rows]
+            key_of = _SORT_KEY[column]
+            keys = [key_of(r) for r in self._rows]
             self._sort_keys[column] = keys
         return keys
 
-    @staticmethod
-    def _sort_key(column: int, row: VmRecord) -> Any:
-        key_of = _SORT_KEY.get(Column(column))
-        return key_of(row) if key_of is not None else natural_key(_CELL[Column(column)](row))
