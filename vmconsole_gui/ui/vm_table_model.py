@@ -62,7 +62,8 @@ def _ip_key(text: str) -> tuple[object, ...]:
 
 
 _SORT_KEY: dict[int, Callable[[VmRecord], Any]] = {
-    int(column): (lambda r, cell=cell: natural_key(cell(r))) for column, cell in _CELL.items()  # type: ignore[misc]
+    int(column): (lambda r, cell=cell: natural_key(cell(r)))
+    for column, cell in _CELL.items()  # type: ignore[misc]
 }
 _SORT_KEY[int(Column.POWER)] = lambda r: r.power_state
 _SORT_KEY[int(Column.IP)] = lambda r: _ip_key(r.ip_address)
@@ -248,4 +249,3 @@ class VmTableModel(QAbstractTableModel):
             keys = [key_of(r) for r in self._rows]
             self._sort_keys[column] = keys
         return keys
-
