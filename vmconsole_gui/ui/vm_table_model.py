@@ -61,9 +61,12 @@ def _ip_key(text: str) -> tuple[object, ...]:
     return (1, text) if text else (2, "")
 
 
+def _natural_sort_key(cell: Callable[[VmRecord], str]) -> Callable[[VmRecord], Any]:
+    return lambda r: natural_key(cell(r))
+
+
 _SORT_KEY: dict[int, Callable[[VmRecord], Any]] = {
-    int(column): (lambda r, cell=cell: natural_key(cell(r)))
-    for column, cell in _CELL.items()  # type: ignore[misc]
+    int(column): _natural_sort_key(cell) for column, cell in _CELL.items()
 }
 _SORT_KEY[int(Column.POWER)] = lambda r: r.power_state
 _SORT_KEY[int(Column.IP)] = lambda r: _ip_key(r.ip_address)
