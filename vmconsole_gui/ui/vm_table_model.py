@@ -90,6 +90,7 @@ class PreparedRows:
     rows: list[VmRecord]
     haystacks: list[str]
     name_keys: list[str]
+    keys: list[tuple[str, str]]
 
 
 class VmTableModel(QAbstractTableModel):
@@ -173,7 +174,12 @@ class VmTableModel(QAbstractTableModel):
     def prepare_rows(rows: Iterable[VmRecord]) -> PreparedRows:
         """Search texts and name sort keys of ``rows``: pure Python, safe to compute off the GUI thread."""
         listed = list(rows)
-        return PreparedRows(listed, [search_text(r) for r in listed], [natural_key(r.name) for r in listed])
+        return PreparedRows(
+            listed,
+            [search_text(r) for r in listed],
+            [natural_key(r.name) for r in listed],
+            [(r.profile_id, r.vm_id) for r in listed],
+        )
 
     def set_rows_for_profile(self, profile_id: str, rows: Iterable[VmRecord] | PreparedRows) -> None:
         """Replace every row of one vCenter profile (a model reset); ``rows`` may come from :meth:`prepare_rows`."""
@@ -182,9 +188,11 @@ class VmTableModel(QAbstractTableModel):
         names = self._sort_keys.get(Column.NAME)
         kept_names = [names[i] for i in keep] if names is not None else [natural_key(self._rows[i].name) for i in keep]
         self.beginResetModel()
-        self._rows = [self._rows[i] for i in keep] + new.rows
+        kept_rows = [self._rows[i] for i in keep]
+        self._rows = kept_rows + new.rows
         self._haystacks = [self._haystacks[i] for i in keep] + new.haystacks
-        self._row_of = {record_key(r): i for i, r in enumerate(self._rows)}
+        keys = [(r.profile_id, r.vm_id) for r in kept_rows] + new.keys
+        self._row_of = dict(zip(keys, range(len(keys)), strict=True))
         self._sort_keys = {Column.NAME: kept_names + new.name_keys}
         self.endResetModel()
 
@@ -194,7 +202,7 @@ class VmTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = new.rows
         self._haystacks = new.haystacks
-        self._row_of = {record_key(r): i for i, r in enumerate(self._rows)}
+        self._row_of = dict(zip(new.keys, range(len(new.keys)), strict=True))
         self._sort_keys = {Column.NAME: new.name_keys}
         self.endResetModel()
 
