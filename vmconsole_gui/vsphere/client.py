@@ -52,7 +52,7 @@ from .wire import (
     parse_resource_pool,
     parse_session_info,
     parse_vm_info,
-    parse_vm_summary,
+    parse_vm_summaries,
 )
 
 __all__ = ["VSphereClient"]
@@ -164,11 +164,14 @@ class VSphereClient(SessionCore):
         host: EntityRef | None = None,
     ) -> list[VM]:
         """:meth:`list_vms`, each VM carrying the placement the caller knows (the partitioner's context)."""
-
-        def item(d: dict[str, Any]) -> VM:
-            return parse_vm_summary(d, datacenter, cluster, host)
-
-        return await self._list("/vcenter/vm", (filter or VMFilter()).query(), item)
+        response = await self._call(
+            "GET", "/vcenter/vm", filters=(filter or VMFilter()).query(), operation=Operation.LIST
+        )
+        payload = await self._payload(response, Operation.LIST)
+        try:
+            return parse_vm_summaries(payload, datacenter, cluster, host)
+        except ShapeError as exc:
+            raise self._malformed(response, Operation.LIST, str(exc)) from None
 
     async def list_datacenters(
         self,
@@ -256,6 +259,7 @@ class VSphereClient(SessionCore):
         """Every VM matching ``filter``, partitioning the query when the server refuses too many matches.
 
         With ``placement=True`` every VM carries its datacenter, cluster (if any) and host (one listing per host).
+        The list is in listing order (datacenter by datacenter, …), each VM once; callers sort as they need.
         """
         return await Partitioner(self, self.max_concurrency).run(filter or VMFilter(), placement=placement)
 

@@ -64,15 +64,12 @@ class _Part:
     host: EntityRef | None = None
 
 
-_SORT_INLINE_MAX = 2000
-
-
-def _unique_sorted(found: list[VM]) -> list[VM]:
-    """De-duplicate by VM id (partitions may overlap) and sort by name, then id."""
+def _unique(found: list[VM]) -> list[VM]:
+    """De-duplicate by VM id (partitions may overlap), first occurrence kept, in listing order."""
     merged: dict[str, VM] = {}
     for vm in found:
         merged.setdefault(vm.vm, vm)
-    return sorted(merged.values(), key=lambda v: (v.name.lower(), v.vm))
+    return list(merged.values())
 
 
 class Partitioner:
@@ -99,11 +96,7 @@ class Partitioner:
     async def run(self, base: VMFilter, *, placement: bool) -> list[VM]:
         """List every VM matching ``base``; with ``placement`` descend to host level first."""
         self._placement = placement
-        found = await self._collect(_Part(base, _Level.ROOT), query=not placement)
-        if len(found) < _SORT_INLINE_MAX:
-            return _unique_sorted(found)
-        # Tens of thousands of VMs take a noticeable time to sort: keep the caller's event loop free meanwhile.
-        return await asyncio.to_thread(_unique_sorted, found)
+        return _unique(await self._collect(_Part(base, _Level.ROOT), query=not placement))
 
     async def _collect(self, part: _Part, *, query: bool) -> list[VM]:
         if query:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 __all__ = [
     "VM",
@@ -102,9 +103,12 @@ class EntityRef:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class VM:
-    """One VM of a listing, plus where it runs when the listing knew it cheaply (partition context)."""
+class VM(NamedTuple):
+    """One VM of a listing, plus where it runs when the listing knew it cheaply (partition context).
+
+    A named tuple rather than a frozen dataclass like the other records: listings build tens of thousands of these,
+    and a tuple is built in a third of the time (immutable and typed all the same).
+    """
 
     vm: str
     name: str

@@ -137,9 +137,9 @@ def parse_vm_summary(
     vm, name, cpu, memory = d.get("vm"), d.get("name"), d.get("cpu_count"), d.get("memory_size_MiB")
     power = _POWER_STATES.get(d.get("power_state"))  # type: ignore[arg-type]
     if (
-        type(vm) is str
+        power is not None
+        and type(vm) is str
         and type(name) is str
-        and power is not None
         and (cpu is None or type(cpu) is int)
         and (memory is None or type(memory) is int)
     ):
@@ -154,6 +154,34 @@ def parse_vm_summary(
         cluster=cluster,
         host=host,
     )
+
+
+def parse_vm_summaries(
+    payload: Any,
+    datacenter: EntityRef | None = None,
+    cluster: EntityRef | None = None,
+    host: EntityRef | None = None,
+) -> list[VM]:
+    """A ``GET …/vcenter/vm`` array, parsed in one loop (listings run to tens of thousands of items)."""
+    if not isinstance(payload, list):
+        raise ShapeError("a list answer must be a JSON array")
+    out: list[VM] = []
+    append, power_of = out.append, _POWER_STATES.get
+    for d in payload:
+        if type(d) is dict:
+            vm, name, cpu, memory = d.get("vm"), d.get("name"), d.get("cpu_count"), d.get("memory_size_MiB")
+            power = power_of(d.get("power_state"))  # type: ignore[arg-type]
+            if (
+                power is not None
+                and type(vm) is str
+                and type(name) is str
+                and (cpu is None or type(cpu) is int)
+                and (memory is None or type(memory) is int)
+            ):
+                append(VM(vm, name, power, cpu, memory, datacenter, cluster, host))
+                continue
+        append(parse_vm_summary(_obj(d, "a list item"), datacenter, cluster, host))  # names what is wrong
+    return out
 
 
 def parse_datacenter(d: dict[str, Any]) -> Datacenter:
