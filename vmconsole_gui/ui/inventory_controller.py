@@ -61,6 +61,7 @@ class InventoryController(QObject):
         self._updates: list[VmRecord] = []
         self._update_task: asyncio.Task[None] | None = None
         self._tree_dirty: set[str] = set()
+        self._tree_builds: dict[str, int] = {}
         self._tree_timer = QTimer(self, singleShot=True, interval=TREE_REBUILD_DELAY_MS)
         self._tree_timer.timeout.connect(self._rebuild_dirty_trees)
 
@@ -94,16 +95,32 @@ class InventoryController(QObject):
 
     async def _replace(self, profile_id: str, records: list[VmRecord], generation: int) -> None:
         prepared, plan = await asyncio.to_thread(_prepare, records)
-        self._install(profile_id, generation, prepared, plan)
+        if self._generation.get(profile_id) != generation:
+            return
+        self._install_rows(profile_id, prepared)
+        build = self._tree_builds[profile_id] = self._tree_builds.get(profile_id, 0) + 1
+        for _step in self.tree.apply_plan_steps(profile_id, plan):  # a datacenter per event-loop turn
+            await asyncio.sleep(0)
+            if self._generation.get(profile_id) != generation:
+                return
+            if self._tree_builds.get(profile_id) != build:
+                break  # a newer tree build took over; the rows are in
+        self._finish_install(profile_id)
 
     def _install(self, profile_id: str, generation: int, prepared: PreparedRows, plan: TreePlan) -> None:
         if self._generation.get(profile_id) != generation:
             return  # a newer list (or the profile's removal) superseded this one
+        self._install_rows(profile_id, prepared)
+        self.tree.apply_plan(profile_id, plan)
+        self._finish_install(profile_id)
+
+    def _install_rows(self, profile_id: str, prepared: PreparedRows) -> None:
         queued = self._queued.pop(profile_id, [])
         self.table.set_rows_for_profile(profile_id, prepared)
-        self.tree.apply_plan(profile_id, plan)
         if queued:
             self.vms_updated(queued)
+
+    def _finish_install(self, profile_id: str) -> None:
         self._show_profile(profile_id)
         self.inventory_changed.emit(profile_id, self._stale.get(profile_id, False))
 
@@ -159,6 +176,7 @@ class InventoryController(QObject):
     async def _rebuild_tree(self, profile_id: str, rows: list[VmRecord], generation: int) -> None:
         plan = await asyncio.to_thread(plan_tree, rows)
         if self._generation.get(profile_id, 0) == generation:
+            self._tree_builds[profile_id] = self._tree_builds.get(profile_id, 0) + 1  # stops a build in progress
             self.tree.apply_plan(profile_id, plan)
 
     def profile_removed(self, profile_id: str) -> None:

@@ -5,7 +5,7 @@ Each node carries a :class:`Scope`; selecting a node narrows the inventory table
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,13 +128,20 @@ class InventoryTreeModel(QStandardItemModel):
 
     def apply_plan(self, profile_id: str, plan: TreePlan) -> None:
         """Rebuild the subtree of one vCenter from a :func:`plan_tree` result (cheap: one item per node)."""
+        for _step in self.apply_plan_steps(profile_id, plan):
+            pass
+
+    def apply_plan_steps(self, profile_id: str, plan: TreePlan) -> Iterator[None]:
+        """:meth:`apply_plan` one datacenter at a time (the caller may yield to the event loop between steps)."""
         root = self._profile_items.get(profile_id)
         if root is None:
             return
         root.removeRows(0, root.rowCount())
         for dc, clusters, standalone, folders in plan:
+            yield
+            if self._profile_items.get(profile_id) is not root:
+                return  # the profile was removed meanwhile
             dc_item = self._item(dc, Scope(profile_id, dc), "datacenter")
-            root.appendRow(dc_item)
             for cluster, hosts in clusters:
                 cl_item = self._item(cluster, Scope(profile_id, dc, cluster=cluster), "cluster")
                 dc_item.appendRow(cl_item)
@@ -149,6 +156,7 @@ class InventoryTreeModel(QStandardItemModel):
                 item.setToolTip(f"Folder {path}")
                 folder_items[path] = item
                 (folder_items.get(parent_path) or dc_item).appendRow(item)
+            root.appendRow(dc_item)  # one insertion per datacenter, built off-model
 
     def scope_at(self, index: QModelIndex | QPersistentModelIndex) -> Scope | None:
         """The scope of the node at ``index``."""
