@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -151,3 +153,52 @@ def test_incremental_filtering_equals_brute_force(table, queries):
         tokens = search_tokens(query)
         expected = {record_key(r) for r in model.rows() if all(t in search_text(r) for t in tokens)}
         assert {record_key(r) for r in proxy.visible_rows()} == expected
+
+
+def test_name_order_prepared_ahead_matches_and_follows_renames(table, qtbot):
+    model, proxy, view = table
+    view.sortByColumn(Column.NAME, Qt.SortOrder.AscendingOrder)
+    model.set_rows_for_profile("p1", [r for r in ROWS if r.profile_id == "p1"])
+    assert names(proxy) == ["db-01", "web-2", "web-10", "WIN-DC"]
+    model.set_rows_for_profile("p2", [dataclasses.replace(ROWS[3], name="aaa-first")])
+    assert names(proxy) == ["aaa-first", "db-01", "web-2", "web-10"]
+    renamed = dataclasses.replace(model.rows()[model.row_index(("p1", "vm-3"))], name="zz-last")
+    model.update_rows([renamed])
+    qtbot.waitUntil(lambda: names(proxy)[-1] == "zz-last", timeout=2000)
+
+
+def test_filtering_keeps_the_selection_and_the_view_follows_the_row_count(table, qtbot):
+    _, proxy, view = table
+    view.sortByColumn(Column.NAME, Qt.SortOrder.AscendingOrder)
+    view.selectRow(1)  # web-2
+    proxy.set_search("web")
+    assert proxy.rowCount() == 2
+    assert view.model().rowCount() == 2
+    assert view.verticalHeader().count() == 2
+    assert [i.data(ROW_ROLE).name for i in view.selectionModel().selectedRows()] == ["web-2"]
+    proxy.set_search("db")
+    assert view.selectionModel().selectedRows() == []
+    assert view.verticalHeader().count() == 1
+
+
+def test_bulk_update_is_one_signal_and_refilters_an_active_search(table, qtbot):
+    model, proxy, _ = table
+    proxy.set_search("10.9.9")
+    assert proxy.rowCount() == 0
+    signals = []
+    model.dataChanged.connect(lambda *args: signals.append(args))
+    updated = [dataclasses.replace(r, ip_address=f"10.9.9.{i}") for i, r in enumerate(model.rows())]
+    assert model.update_rows(updated) == len(ROWS)
+    assert len(signals) == 1
+    # The new IPs now match the search: the proxy re-filters once the burst of changes is over.
+    qtbot.waitUntil(lambda: proxy.rowCount() == len(ROWS), timeout=2000)
+
+
+def test_bulk_update_resorts_when_the_sort_column_changed(table, qtbot):
+    model, proxy, view = table
+    view.sortByColumn(Column.IP, Qt.SortOrder.AscendingOrder)
+    by_name = sorted(model.rows(), key=lambda r: r.name)
+    reversed_ips = [dataclasses.replace(r, ip_address=f"10.1.1.{100 - i}") for i, r in enumerate(by_name)]
+    model.update_rows(reversed_ips)
+    expected = [r.name for r in sorted(reversed_ips, key=lambda r: int(r.ip_address.rsplit(".", 1)[1]))]
+    qtbot.waitUntil(lambda: names(proxy) == expected, timeout=2000)

@@ -15,7 +15,7 @@ from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QPersistentModelInd
 
 from vmconsole_gui.services.connections.records import VmRecord
 from vmconsole_gui.ui.vm_rows import search_tokens
-from vmconsole_gui.ui.vm_table_model import VmTableModel
+from vmconsole_gui.ui.vm_table_model import Column, VmTableModel
 
 _Index = QModelIndex | QPersistentModelIndex
 REFRESH_DELAY_MS = 300
@@ -165,8 +165,13 @@ class VmFilterProxy(QAbstractProxyModel):
         if self._sort_column < 0 or n == 0:
             self._order = list(range(n))
             return
+        descending = self._sort_order == Qt.SortOrder.DescendingOrder
+        ready = self.source().name_order() if self._sort_column == Column.NAME else None
+        if ready is not None and len(ready) == n:
+            self._order = ready[::-1] if descending else list(ready)
+            return
         keys = self.source().sort_keys(self._sort_column)
-        self._order = sorted(range(n), key=keys.__getitem__, reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
+        self._order = sorted(range(n), key=keys.__getitem__, reverse=descending)
 
     def _refilter(self, full: bool) -> None:
         rows = self.source().rows()

@@ -91,6 +91,8 @@ class PreparedRows:
     haystacks: list[str]
     name_keys: list[str]
     keys: list[tuple[str, str]]
+    name_order: list[int]
+    """Row positions sorted by name (what the default view shows), computed ahead like the rest."""
 
 
 class VmTableModel(QAbstractTableModel):
@@ -108,6 +110,8 @@ class VmTableModel(QAbstractTableModel):
         self._power_icons = power_icons or {}
         self._sort_keys: dict[int, list[Any]] = {}
         self._resorted_columns: set[int] = set()
+        self._name_order: list[int] | None = None
+        self._profile_rows: dict[str, int] = {}
         self._power_changed = False
 
     # -- Qt model interface
@@ -174,17 +178,22 @@ class VmTableModel(QAbstractTableModel):
     def prepare_rows(rows: Iterable[VmRecord]) -> PreparedRows:
         """Search texts and name sort keys of ``rows``: pure Python, safe to compute off the GUI thread."""
         listed = list(rows)
+        name_keys = [natural_key(r.name) for r in listed]
         return PreparedRows(
             listed,
             [search_text(r) for r in listed],
-            [natural_key(r.name) for r in listed],
+            name_keys,
             [(r.profile_id, r.vm_id) for r in listed],
+            sorted(range(len(listed)), key=name_keys.__getitem__),
         )
 
     def set_rows_for_profile(self, profile_id: str, rows: Iterable[VmRecord] | PreparedRows) -> None:
         """Replace every row of one vCenter profile (a model reset); ``rows`` may come from :meth:`prepare_rows`."""
         new = rows if isinstance(rows, PreparedRows) else self.prepare_rows(rows)
-        keep = [i for i, r in enumerate(self._rows) if r.profile_id != profile_id]
+        if self._profile_rows.get(profile_id) == len(self._rows):
+            keep = []  # the only vCenter: nothing to keep (skips a scan of every row)
+        else:
+            keep = [i for i, r in enumerate(self._rows) if r.profile_id != profile_id]
         names = self._sort_keys.get(Column.NAME)
         kept_names = [names[i] for i in keep] if names is not None else [natural_key(self._rows[i].name) for i in keep]
         self.beginResetModel()
@@ -194,6 +203,9 @@ class VmTableModel(QAbstractTableModel):
         keys = [(r.profile_id, r.vm_id) for r in kept_rows] + new.keys
         self._row_of = dict(zip(keys, range(len(keys)), strict=True))
         self._sort_keys = {Column.NAME: kept_names + new.name_keys}
+        self._name_order = new.name_order if not keep else None
+        self._profile_rows = {p: n for p, n in self._profile_rows.items() if p != profile_id}
+        self._profile_rows[profile_id] = len(new.rows)
         self.endResetModel()
 
     def set_all_rows(self, rows: Iterable[VmRecord]) -> None:
@@ -204,6 +216,10 @@ class VmTableModel(QAbstractTableModel):
         self._haystacks = new.haystacks
         self._row_of = dict(zip(new.keys, range(len(new.keys)), strict=True))
         self._sort_keys = {Column.NAME: new.name_keys}
+        self._name_order = new.name_order
+        self._profile_rows = {}
+        for r in new.rows:
+            self._profile_rows[r.profile_id] = self._profile_rows.get(r.profile_id, 0) + 1
         self.endResetModel()
 
     def update_row(self, row: VmRecord) -> None:
@@ -229,6 +245,8 @@ class VmTableModel(QAbstractTableModel):
                 if key != keys[i]:
                     keys[i] = key
                     self._resorted_columns.add(column)
+                    if column == Column.NAME:
+                        self._name_order = None
             if old.power_state != row.power_state:
                 self._power_changed = True
             first, last, count = min(first, i), max(last, i), count + 1
@@ -251,6 +269,10 @@ class VmTableModel(QAbstractTableModel):
         i = self._row_of.get(key)
         if i is not None:
             self.dataChanged.emit(self.index(i, 0), self.index(i, len(Column) - 1))
+
+    def name_order(self) -> list[int] | None:
+        """Row positions sorted by name when known ahead (after a list was installed), else None."""
+        return self._name_order
 
     def sort_keys(self, column: int) -> list[Any]:
         """Per-row sort keys for ``column`` (cached; kept current by :meth:`update_rows`)."""
