@@ -129,21 +129,10 @@ def parse_vm_summary(
     cluster: EntityRef | None = None,
     host: EntityRef | None = None,
 ) -> VM:
-    """``VcenterVMSummary`` (wire name ``memory_size_MiB``), placed in ``datacenter``/``cluster``/``host`` if known.
+    """``VcenterVMSummary`` (wire name ``memory_size_MiB``), field by field: the error names the offending field.
 
-    Listings parse thousands of these: well-formed items take one fast check; anything else goes through the
-    field-by-field path, which names the offending field.
+    Listings take the fast path of :func:`parse_vm_summaries` and come here only for an item that fails it.
     """
-    vm, name, cpu, memory = d.get("vm"), d.get("name"), d.get("cpu_count"), d.get("memory_size_MiB")
-    power = _POWER_STATES.get(d.get("power_state"))  # type: ignore[arg-type]
-    if (
-        power is not None
-        and type(vm) is str
-        and type(name) is str
-        and (cpu is None or type(cpu) is int)
-        and (memory is None or type(memory) is int)
-    ):
-        return VM(vm, name, power, cpu, memory, datacenter, cluster, host)
     return VM(
         vm=_str(d, "vm"),
         name=_str(d, "name"),
