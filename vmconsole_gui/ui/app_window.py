@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import logging
 import sys
@@ -22,8 +23,11 @@ from vmconsole_gui.services.inventory_cache import InventoryCache
 from vmconsole_gui.services.settings import (
     AppPaths,
     ConfigStore,
+    ConnectionProfile,
+    ConsoleType,
     CredentialStore,
     PinStore,
+    ProfileNotFoundError,
     ProfileStore,
     SettingsFileError,
 )
@@ -454,8 +458,8 @@ class AppWindow:
         if not other_type:
             await self.commands.open_console(record)
             return
-        profile = next((p for p in self.services.profiles.list() if p.id == record.profile_id), None)
-        if profile is not None and profile.console_type.value == "VMRC":
+        profile = self._profile(record.profile_id)
+        if profile is not None and profile.console_type is ConsoleType.VMRC:
             await self.commands.open_embedded(record)
         else:
             await self.commands.open_vmrc(record)
@@ -464,7 +468,8 @@ class AppWindow:
         """Open a tray entry's console, connecting its vCenter first when needed; failures become notifications."""
         from vmconsole_gui.ui.command_line import wait_for_inventory
 
-        name = next((p.name for p in self.services.profiles.list() if p.id == profile_id), "")
+        profile = self._profile(profile_id)
+        name = profile.name if profile is not None else ""
         if self.manager.client(profile_id) is None:
             problem = await wait_for_inventory(self, profile_id, name, 60.0)
             if problem is not None:
@@ -514,16 +519,21 @@ class AppWindow:
         if self.tray is not None:
             self.tray.schedule_rebuild()
 
+    def _profile(self, profile_id: str) -> ConnectionProfile | None:
+        """The saved profile with this id, or None when it was removed meanwhile."""
+        try:
+            return self.services.profiles.get(profile_id)
+        except ProfileNotFoundError:
+            return None
+
     def is_favourite(self, record: VmRecord) -> bool:
         """Whether the VM is starred."""
-        profile = next((p for p in self.services.profiles.list() if p.id == record.profile_id), None)
+        profile = self._profile(record.profile_id)
         return profile is not None and record.vm_id in profile.favourite_vm_ids
 
     async def toggle_favourite(self, record: VmRecord) -> None:
         """Star the VM, or un-star it."""
-        import dataclasses
-
-        profile = next((p for p in self.services.profiles.list() if p.id == record.profile_id), None)
+        profile = self._profile(record.profile_id)
         if profile is None:
             return
         ids = profile.favourite_vm_ids
