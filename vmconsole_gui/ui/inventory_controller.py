@@ -16,6 +16,15 @@ from vmconsole_gui.ui.inventory_tree import InventoryTreeModel, TreePlan, plan_t
 from vmconsole_gui.ui.vm_table_model import PreparedRows, VmTableModel
 
 
+def _loop_running() -> bool:
+    """Whether an asyncio loop runs (the app's qasync loop); without one, work is done synchronously."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 def _prepare(records: list[VmRecord]) -> tuple[PreparedRows, TreePlan]:
     return VmTableModel.prepare_rows(records), plan_tree(records)
 
@@ -84,9 +93,7 @@ class InventoryController(QObject):
         generation = self._generation.get(profile_id, 0) + 1
         self._generation[profile_id] = generation
         self._queued.setdefault(profile_id, [])
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:  # no event loop (a plain script): do it right away
+        if not _loop_running():  # a plain script: do it right away
             self._install(profile_id, generation, *_prepare(list(records)))
             return
         task = asyncio.ensure_future(self._replace(profile_id, list(records), generation))
@@ -132,9 +139,7 @@ class InventoryController(QObject):
                     self._queued[r.profile_id].append(r)
             records = [r for r in records if r.profile_id not in self._queued]
         self._updates.extend(records)
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:  # no event loop (a plain script): apply right away
+        if not _loop_running():  # a plain script: apply right away
             self._apply_updates(len(self._updates))
             return
         if self._update_task is None or self._update_task.done():
@@ -163,9 +168,7 @@ class InventoryController(QObject):
         dirty, self._tree_dirty = self._tree_dirty, set()
         for profile_id in dirty:
             rows = [r for r in self.table.rows() if r.profile_id == profile_id]
-            try:
-                asyncio.get_running_loop()
-            except RuntimeError:
+            if not _loop_running():
                 self.tree.apply_plan(profile_id, plan_tree(rows))
                 continue
             generation = self._generation.get(profile_id, 0)
