@@ -22,6 +22,7 @@ from cryptography import x509
 
 from vmconsole_gui.services.settings.codec import SchemaError, from_json, to_json
 from vmconsole_gui.services.settings.jsonfile import JsonObject, VersionedJsonFile
+from vmconsole_gui.vsphere.tls import display_fingerprint
 
 _HEX = re.compile(r"^[0-9a-f]+$")
 
@@ -117,7 +118,7 @@ class Pin:
     @property
     def sha1_thumbprint(self) -> str:
         """SHA-1 in vSphere's display format: upper-case, colon-separated."""
-        return ":".join(self.sha1[i : i + 2] for i in range(0, len(self.sha1), 2)).upper()
+        return display_fingerprint(self.sha1)
 
 
 class _FingerprintView(Mapping[str, str]):
