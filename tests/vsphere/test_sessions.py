@@ -129,3 +129,46 @@ def test_bad_constructor_arguments_are_refused_clearly():
         VSphereClient("vc", "u", "p", pins={"vc:443": "ab" * 20})
     with pytest.raises(ValueError, match="PEM"):
         VSphereClient("vc", "u", "p", extra_ca_pem="not a pem")
+
+
+_FIRST_REQUEST_SCRIPT = """
+import asyncio, json, sys
+from vmconsole_gui.vsphere import VSphereClient
+
+async def main() -> None:
+    host, user, password, port, pin_key, pin = sys.argv[1:]
+    client = VSphereClient(host, user, password, port=int(port), pins={pin_key: pin})
+    before = set(sys.modules)
+    await client.login()
+    imported = sorted(set(sys.modules) - before)
+    await client.aclose()
+    print(json.dumps(imported))
+
+asyncio.run(main())
+"""
+
+
+def test_the_first_request_imports_nothing(sim80):
+    """Lazy imports inside the first request (anyio's backend, sniffio) would pause a GUI's event loop for ~60 ms."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _FIRST_REQUEST_SCRIPT,
+            sim80.host,
+            sim80.username,
+            sim80.password,
+            str(sim80.port),
+            f"{sim80.host}:{sim80.port}",
+            sim80.sha256,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(done.stdout) == []

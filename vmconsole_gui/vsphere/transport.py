@@ -17,11 +17,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
-# httpcore imports anyio lazily when it sets up its first connection lock: ~50 ms of imports inside the first request,
-# on the caller's event loop (a visible pause in a GUI). Importing it with the client moves that to start-up.
-import anyio  # noqa: F401
+# httpcore sets up anyio lazily with its first connection lock, and anyio (>= 4.16) loads its asyncio backend and
+# most of its own submodules lazily too: 50-70 ms of imports inside the first request, on the caller's event loop (a
+# visible pause in a GUI). Importing them with the client moves that to start-up.
+import anyio._backends._asyncio  # noqa: F401
 import httpcore
 import httpx
+import sniffio  # noqa: F401
 
 from .errors import (
     CertificateUntrusted,
