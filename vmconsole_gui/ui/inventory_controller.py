@@ -105,14 +105,22 @@ class InventoryController(QObject):
         if self._generation.get(profile_id) != generation:
             return
         self._install_rows(profile_id, prepared)
+        if await self._apply_tree(profile_id, plan, generation):
+            self._finish_install(profile_id)
+
+    async def _apply_tree(self, profile_id: str, plan: TreePlan, generation: int) -> bool:
+        """Apply a tree plan a datacenter per event-loop turn; False when a newer list superseded it meanwhile.
+
+        A newer tree build for the same list stops this one (its plan is more recent) but still counts as done.
+        """
         build = self._tree_builds[profile_id] = self._tree_builds.get(profile_id, 0) + 1
-        for _step in self.tree.apply_plan_steps(profile_id, plan):  # a datacenter per event-loop turn
+        for _step in self.tree.apply_plan_steps(profile_id, plan):
             await asyncio.sleep(0)
-            if self._generation.get(profile_id) != generation:
-                return
+            if self._generation.get(profile_id, 0) != generation:
+                return False
             if self._tree_builds.get(profile_id) != build:
-                break  # a newer tree build took over; the rows are in
-        self._finish_install(profile_id)
+                break
+        return True
 
     def _install(self, profile_id: str, generation: int, prepared: PreparedRows, plan: TreePlan) -> None:
         if self._generation.get(profile_id) != generation:
@@ -179,8 +187,7 @@ class InventoryController(QObject):
     async def _rebuild_tree(self, profile_id: str, rows: list[VmRecord], generation: int) -> None:
         plan = await asyncio.to_thread(plan_tree, rows)
         if self._generation.get(profile_id, 0) == generation:
-            self._tree_builds[profile_id] = self._tree_builds.get(profile_id, 0) + 1  # stops a build in progress
-            self.tree.apply_plan(profile_id, plan)
+            await self._apply_tree(profile_id, plan, generation)
 
     def profile_removed(self, profile_id: str) -> None:
         """A profile was deleted: drop its rows and node."""

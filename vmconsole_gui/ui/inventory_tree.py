@@ -6,7 +6,7 @@ Each node carries a :class:`Scope`; selecting a node narrows the inventory table
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
@@ -79,6 +79,33 @@ def plan_tree(rows: Iterable[VmRecord]) -> TreePlan:
     return plan
 
 
+class _ChildrenOf:
+    """The wanted children of any node of one datacenter's plan: (scope, text, kind) in display order."""
+
+    def __init__(self, clusters: list[tuple[str, list[str]]], standalone: list[str], folders: list[str]) -> None:
+        self._hosts = dict(clusters)
+        self._clusters = [cluster for cluster, _hosts in clusters]
+        self._standalone = standalone
+        self._subfolders: dict[str, list[str]] = {}
+        for path in folders:  # parents first, each level sorted
+            self._subfolders.setdefault(path.rpartition("/")[0], []).append(path)
+
+    def __call__(self, scope: Scope) -> list[tuple[Scope, str, str]]:
+        at = Scope(scope.profile_id, scope.datacenter)
+        if scope.folder is not None:
+            paths = self._subfolders.get(scope.folder, [])
+        elif scope.host is not None:
+            return []
+        elif scope.cluster is not None:
+            return [(replace(at, cluster=scope.cluster, host=h), h, "host") for h in self._hosts[scope.cluster]]
+        else:  # the datacenter: clusters, standalone hosts, top-level folders
+            paths = self._subfolders.get("", [])
+            wanted = [(replace(at, cluster=c), c, "cluster") for c in self._clusters]
+            wanted += [(replace(at, host=h), h, "host") for h in self._standalone]
+            return wanted + [(replace(at, folder=p), p.rpartition("/")[2], "folder") for p in paths]
+        return [(replace(at, folder=p), p.rpartition("/")[2], "folder") for p in paths]
+
+
 class InventoryTreeModel(QStandardItemModel):
     """Tree model rebuilt per vCenter from the VM rows; the vCenter node also shows the connection state."""
 
@@ -127,36 +154,70 @@ class InventoryTreeModel(QStandardItemModel):
         self.apply_plan(profile_id, plan_tree(rows))
 
     def apply_plan(self, profile_id: str, plan: TreePlan) -> None:
-        """Rebuild the subtree of one vCenter from a :func:`plan_tree` result (cheap: one item per node)."""
+        """Bring the subtree of one vCenter in line with a :func:`plan_tree` result."""
         for _step in self.apply_plan_steps(profile_id, plan):
             pass
 
     def apply_plan_steps(self, profile_id: str, plan: TreePlan) -> Iterator[None]:
-        """:meth:`apply_plan` one datacenter at a time (the caller may yield to the event loop between steps)."""
+        """:meth:`apply_plan` one datacenter at a time (the caller may yield to the event loop between steps).
+
+        Nodes that stay keep their items, so the user's selection and expanded branches survive a refresh; vanished
+        nodes are removed, and each new branch is built off-model and inserted whole (one signal per run of them).
+        """
         root = self._profile_items.get(profile_id)
         if root is None:
             return
-        root.removeRows(0, root.rowCount())
-        for dc, clusters, standalone, folders in plan:
+        self._remove_vanished(root, {Scope(profile_id, dc).key for dc, *_rest in plan})
+        for position, (dc, clusters, standalone, folders) in enumerate(plan):
             yield
             if self._profile_items.get(profile_id) is not root:
                 return  # the profile was removed meanwhile
-            dc_item = self._item(dc, Scope(profile_id, dc), "datacenter")
-            for cluster, hosts in clusters:
-                cl_item = self._item(cluster, Scope(profile_id, dc, cluster=cluster), "cluster")
-                dc_item.appendRow(cl_item)
-                for host in hosts:
-                    cl_item.appendRow(self._item(host, Scope(profile_id, dc, cluster=cluster, host=host), "host"))
-            for host in standalone:
-                dc_item.appendRow(self._item(host, Scope(profile_id, dc, host=host), "host"))
-            folder_items: dict[str, QStandardItem] = {}
-            for path in folders:
-                parent_path, _, leaf = path.rpartition("/")
-                item = self._item(leaf, Scope(profile_id, dc, folder=path), "folder")
-                item.setToolTip(f"Folder {path}")
-                folder_items[path] = item
-                (folder_items.get(parent_path) or dc_item).appendRow(item)
-            root.appendRow(dc_item)  # one insertion per datacenter, built off-model
+            self._sync_children(
+                root, [(Scope(profile_id, dc), dc, "datacenter")], _ChildrenOf(clusters, standalone, folders), position
+            )
+
+    def _sync_children(
+        self, parent: QStandardItem, wanted: list[tuple[Scope, str, str]], children_of: _ChildrenOf, first: int = 0
+    ) -> None:
+        """Make ``parent``'s rows from ``first`` on begin with ``wanted`` (in order), recursively below each."""
+        if first == 0:
+            self._remove_vanished(parent, {scope.key for scope, _text, _kind in wanted})
+        present = {self._key(parent.child(i)): parent.child(i) for i in range(first, parent.rowCount())}
+        run: list[QStandardItem] = []
+        run_at = first
+        for position, (scope, text, kind) in enumerate(wanted, start=first):
+            item = present.get(scope.key)
+            if item is None:
+                item = self._item(text, scope, kind)
+                self._sync_children(item, children_of(scope), children_of)  # off-model: no signals
+                if not run:
+                    run_at = position
+                run.append(item)
+                continue
+            if run:
+                parent.insertRows(run_at, run)
+                run = []
+            if item.row() != position:  # out of order (names equal but for case): move it into place
+                parent.insertRow(position, parent.takeRow(item.row()))
+            self._sync_children(item, children_of(scope), children_of)
+        if run:
+            parent.insertRows(run_at, run)
+
+    def _remove_vanished(self, parent: QStandardItem, keep: set[tuple[str | None, ...]]) -> None:
+        """Remove the children of ``parent`` whose scope is not in ``keep`` (one call per contiguous run)."""
+        row = parent.rowCount() - 1
+        while row >= 0:
+            end = row
+            while row >= 0 and self._key(parent.child(row)) not in keep:
+                row -= 1
+            if row < end:
+                parent.removeRows(row + 1, end - row)
+            row -= 1
+
+    @staticmethod
+    def _key(item: QStandardItem) -> tuple[str | None, ...] | None:
+        scope = item.data(SCOPE_ROLE)
+        return scope.key if isinstance(scope, Scope) else None
 
     def scope_at(self, index: QModelIndex | QPersistentModelIndex) -> Scope | None:
         """The scope of the node at ``index``."""
@@ -181,4 +242,6 @@ class InventoryTreeModel(QStandardItemModel):
         item.setEditable(False)
         item.setData(scope, SCOPE_ROLE)
         item.setData(f"{kind.capitalize()} {text}", Qt.ItemDataRole.AccessibleTextRole)
+        if scope.folder is not None:
+            item.setToolTip(f"Folder {scope.folder}")
         return item
