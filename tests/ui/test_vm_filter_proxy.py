@@ -202,3 +202,63 @@ def test_bulk_update_resorts_when_the_sort_column_changed(table, qtbot):
     model.update_rows(reversed_ips)
     expected = [r.name for r in sorted(reversed_ips, key=lambda r: int(r.ip_address.rsplit(".", 1)[1]))]
     qtbot.waitUntil(lambda: names(proxy) == expected, timeout=2000)
+
+
+@settings(max_examples=80, deadline=None)
+@given(keys=st.lists(st.sampled_from(["a", "b", "c", "dd", ""]), max_size=60), piece=st.integers(1, 8))
+def test_sorted_positions_is_a_stable_sort_whatever_the_pieces(keys, piece):
+    import vmconsole_gui.ui.vm_rows as vm_rows
+
+    saved, vm_rows.SORT_PIECE = vm_rows.SORT_PIECE, piece
+    try:
+        assert vm_rows.sorted_positions(keys) == sorted(range(len(keys)), key=keys.__getitem__)
+    finally:
+        vm_rows.SORT_PIECE = saved
+
+
+PROFILES = st.sampled_from(["p1", "p2", "p3"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    lists=st.lists(st.tuples(PROFILES, st.lists(st.integers(0, 30), unique=True, max_size=12)), min_size=1, max_size=8)
+)
+def test_replacing_lists_per_vcenter_keeps_every_index_right(table, lists):
+    """Whatever order vCenters' lists arrive in, each VM is found at its row and the proxy shows exactly them."""
+    model, proxy, view = table
+    view.sortByColumn(Column.IP, Qt.SortOrder.AscendingOrder)
+    current: dict[str, list[VmRecord]] = {}
+    model.set_all_rows([])
+    for profile_id, ids in lists:
+        rows = [
+            VmRecord(profile_id, profile_id, f"vm-{i}", f"{profile_id}-web-{i}", "POWERED_ON", ip_address=f"10.0.0.{i}")
+            for i in ids
+        ]
+        model.set_rows_for_profile(profile_id, rows)
+        current[profile_id] = rows
+        expected = {record_key(r): r for rs in current.values() for r in rs}
+        assert len(model.rows()) == len(expected)
+        for key, record in expected.items():
+            row = model.row_index(key)
+            assert row is not None and model.rows()[row] == record
+            assert model.haystacks()[row] == search_text(record)
+        ips = [r.ip_address for r in proxy.visible_rows()]
+        assert sorted(ips, key=lambda ip: int(ip.rsplit(".", 1)[1])) == ips
+        assert {record_key(r) for r in proxy.visible_rows()} == set(expected)
+
+
+def test_a_new_list_brings_the_order_of_the_column_sorted_by(table):
+    """Sorted by IP, the next list comes with its IP keys and order prepared (no sort on the GUI thread)."""
+    model, proxy, view = table
+    view.sortByColumn(Column.IP, Qt.SortOrder.AscendingOrder)
+    assert set(model.sort_columns()) == {Column.NAME, Column.IP}
+    rows = [
+        VmRecord("p1", "vc01", f"vm-{i}", f"n-{i}", "POWERED_ON", ip_address=f"10.0.{i % 7}.{i}") for i in range(40)
+    ]
+    prepared = VmTableModel.prepare_rows(rows, model.sort_columns())
+    model.set_all_rows([])
+    model.set_rows_for_profile("p1", prepared)
+    assert model.prepared_order(Column.IP) == sorted(range(40), key=lambda i: (i % 7, i))
+    assert [r.vm_id for r in proxy.visible_rows()] == [
+        rows[i].vm_id for i in sorted(range(40), key=lambda i: (i % 7, i))
+    ]

@@ -15,13 +15,16 @@ from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QPersistentModelInd
 
 from vmconsole_gui.services.connections.records import VmRecord
 from vmconsole_gui.ui.vm_rows import search_tokens
-from vmconsole_gui.ui.vm_table_model import Column, VmTableModel
+from vmconsole_gui.ui.vm_table_model import VmTableModel
 
 _Index = QModelIndex | QPersistentModelIndex
 REFRESH_DELAY_MS = 300
 """After rows change, wait this long for more changes before re-sorting / re-filtering once."""
 SMALL_CHANGE_ROWS = 64
 """Up to this many changed source rows are mapped one by one; a larger change repaints every visible row."""
+BULK_REPAINT_MS = 250
+"""Larger changes (enrichment's bursts) repaint the table at most this often: a full repaint costs ~15 ms."""
+_CELL_FLAGS = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemNeverHasChildren
 ScopePredicate = Callable[[VmRecord], bool]
 
 
@@ -48,6 +51,8 @@ class VmFilterProxy(QAbstractProxyModel):
         self._source: VmTableModel | None = None
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self._refresh_after_changes)
+        self._repaint_timer = QTimer(self, singleShot=True, interval=BULK_REPAINT_MS)
+        self._repaint_timer.timeout.connect(self._repaint_all)
 
     # -- wiring
     def setSourceModel(self, model: VmTableModel) -> None:  # type: ignore[override]
@@ -120,6 +125,10 @@ class VmFilterProxy(QAbstractProxyModel):
             return None
         return self._source.cell(self._visible[row], index.column(), role)  # type: ignore[union-attr]
 
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        """Every cell is selectable and enabled (answered here: the inherited version maps each index first)."""
+        return _CELL_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
+
     def index(self, row: int, column: int, parent: _Index = QModelIndex()) -> QModelIndex:  # noqa: B008
         """Index of a visible cell."""
         if parent.isValid() or not (0 <= row < len(self._visible)) or not (0 <= column < self.columnCount()):
@@ -166,7 +175,7 @@ class VmFilterProxy(QAbstractProxyModel):
             self._order = list(range(n))
             return
         descending = self._sort_order == Qt.SortOrder.DescendingOrder
-        ready = self.source().name_order() if self._sort_column == Column.NAME else None
+        ready = self.source().prepared_order(self._sort_column)
         if ready is not None and len(ready) == n:
             self._order = ready[::-1] if descending else list(ready)
             return
@@ -235,9 +244,14 @@ class VmFilterProxy(QAbstractProxyModel):
                 proxy = self.mapFromSource(self.source().index(src_row, 0))
                 if proxy.isValid():
                     self.dataChanged.emit(proxy, self.index(proxy.row(), self.columnCount() - 1), roles)
-        elif self._visible:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._visible) - 1, self.columnCount() - 1), roles)
+        elif not self._repaint_timer.isActive():
+            self._repaint_timer.start()
         self._refresh_timer.start()
+
+    def _repaint_all(self) -> None:
+        if self._visible:
+            last = self.index(len(self._visible) - 1, self.columnCount() - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
 
     def _refresh_after_changes(self) -> None:
         """Changed rows may now sort elsewhere or match the filters differently: re-sort / re-filter if so."""

@@ -11,7 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QIcon
 
 from vmconsole_gui.services.connections.records import VmRecord
-from vmconsole_gui.ui.vm_rows import natural_key, record_key, search_text
+from vmconsole_gui.ui.vm_rows import natural_key, record_key, search_text, sorted_positions
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 """Data role returning the row's :class:`VmRecord`."""
@@ -73,26 +73,45 @@ _SORT_KEY[int(Column.IP)] = lambda r: _ip_key(r.ip_address)
 
 
 _ROLES = frozenset(
-    {
+    int(role)
+    for role in (
         Qt.ItemDataRole.DisplayRole,
         Qt.ItemDataRole.DecorationRole,
         Qt.ItemDataRole.ToolTipRole,
         Qt.ItemDataRole.AccessibleTextRole,
         ROW_ROLE,
-    }
+    )
 )
+# Plain ints for the paint path (each data() call compares roles and columns a few times).
+_DISPLAY, _DECORATION = int(Qt.ItemDataRole.DisplayRole), int(Qt.ItemDataRole.DecorationRole)
+_NAME, _POWER = int(Column.NAME), int(Column.POWER)
+_CELL_BY_NUMBER = [_CELL[column] for column in Column]
 
 
 @dataclass(frozen=True, slots=True)
 class PreparedRows:
-    """Rows with their search texts and name sort keys, computed ahead (see :meth:`VmTableModel.prepare_rows`)."""
+    """One vCenter's rows with everything the model derives from them, computed ahead off the GUI thread.
+
+    Made by :meth:`VmTableModel.prepare_rows`; handed over to the model, which takes ownership of the lists.
+    """
 
     rows: list[VmRecord]
     haystacks: list[str]
-    name_keys: list[str]
-    keys: list[tuple[str, str]]
-    name_order: list[int]
-    """Row positions sorted by name (what the default view shows), computed ahead like the rest."""
+    positions: dict[str, int]
+    """VM id → position in ``rows``."""
+    sort_keys: dict[int, list[Any]]
+    """Per-row sort keys of the columns asked for."""
+    orders: dict[int, list[int]]
+    """Row positions in ascending order of each of those columns (what the view shows when it is the only list)."""
+
+
+@dataclass(slots=True)
+class _Block:
+    """Where one vCenter's rows sit in the model: ``count`` rows from ``start``; ``positions`` maps VM ids in it."""
+
+    start: int
+    count: int
+    positions: dict[str, int]
 
 
 class VmTableModel(QAbstractTableModel):
@@ -105,13 +124,12 @@ class VmTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[VmRecord] = []
         self._haystacks: list[str] = []
-        self._row_of: dict[tuple[str, str], int] = {}
+        self._blocks: dict[str, _Block] = {}  # in row order
         self._busy: dict[tuple[str, str], str] = {}
         self._power_icons = power_icons or {}
         self._sort_keys: dict[int, list[Any]] = {}
+        self._orders: dict[int, list[int]] = {}
         self._resorted_columns: set[int] = set()
-        self._name_order: list[int] | None = None
-        self._profile_rows: dict[str, int] = {}
         self._power_changed = False
 
     # -- Qt model interface
@@ -131,25 +149,23 @@ class VmTableModel(QAbstractTableModel):
 
     def cell(self, row_number: int, column_number: int, role: int) -> Any:
         """Data of one cell by plain row/column numbers (the proxy calls this without building indexes)."""
-        if role not in _ROLES:
+        if role not in _ROLES:  # most roles a delegate asks for while painting: answered first
             return None
         row = self._rows[row_number]
-        column = Column(column_number)
-        if role == Qt.ItemDataRole.DisplayRole:
-            text = _CELL[column](row)
-            if column == Column.NAME and record_key(row) in self._busy:
+        if role == _DISPLAY:
+            text = _CELL_BY_NUMBER[column_number](row)
+            if column_number == _NAME and self._busy and record_key(row) in self._busy:
                 return f"{text}  ({self._busy[record_key(row)]}…)"
             return text
+        if role == _DECORATION:
+            return self._power_icons.get(row.power_state) if column_number == _POWER else None
         if role == ROW_ROLE:
             return row
-        if role == Qt.ItemDataRole.DecorationRole and column == Column.POWER:
-            return self._power_icons.get(row.power_state)
         if role == Qt.ItemDataRole.ToolTipRole:
             busy = self._busy.get(record_key(row))
             return f"{row.name} — {busy}…" if busy else f"{row.name} on {row.vcenter}"
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{HEADERS[column]}: {_CELL[column](row) or 'none'}"
-        return None
+        column = Column(column_number)
+        return f"{HEADERS[column]}: {_CELL[column](row) or 'none'}"  # AccessibleTextRole
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Column titles."""
@@ -172,55 +188,83 @@ class VmTableModel(QAbstractTableModel):
 
     def row_index(self, key: tuple[str, str]) -> int | None:
         """Source row number of the VM with ``key``."""
-        return self._row_of.get(key)
+        block = self._blocks.get(key[0])
+        if block is None:
+            return None
+        position = block.positions.get(key[1])
+        return None if position is None else block.start + position
+
+    def sort_columns(self) -> tuple[int, ...]:
+        """Columns whose sort keys are kept (the name and any column sorted by): what a new list should bring."""
+        return tuple(self._sort_keys) or (int(Column.NAME),)
 
     @staticmethod
-    def prepare_rows(rows: Iterable[VmRecord]) -> PreparedRows:
-        """Search texts and name sort keys of ``rows``: pure Python, safe to compute off the GUI thread."""
+    def prepare_rows(rows: Iterable[VmRecord], columns: Iterable[int] = (Column.NAME,)) -> PreparedRows:
+        """Search texts, positions, and sort keys and order per column of ``rows``; safe off the GUI thread.
+
+        The sorts run in pieces (:func:`sorted_positions`), so a worker thread doing this never holds the GIL long.
+        """
         listed = list(rows)
-        name_keys = [natural_key(r.name) for r in listed]
+        keys = {int(c): [_SORT_KEY[int(c)](r) for r in listed] for c in columns}
         return PreparedRows(
             listed,
             [search_text(r) for r in listed],
-            name_keys,
-            [(r.profile_id, r.vm_id) for r in listed],
-            sorted(range(len(listed)), key=name_keys.__getitem__),
+            {r.vm_id: i for i, r in enumerate(listed)},
+            keys,
+            {c: sorted_positions(k) for c, k in keys.items()},
         )
 
     def set_rows_for_profile(self, profile_id: str, rows: Iterable[VmRecord] | PreparedRows) -> None:
-        """Replace every row of one vCenter profile (a model reset); ``rows`` may come from :meth:`prepare_rows`."""
-        new = rows if isinstance(rows, PreparedRows) else self.prepare_rows(rows)
-        if self._profile_rows.get(profile_id) == len(self._rows):
-            keep = []  # the only vCenter: nothing to keep (skips a scan of every row)
-        else:
-            keep = [i for i, r in enumerate(self._rows) if r.profile_id != profile_id]
-        names = self._sort_keys.get(Column.NAME)
-        kept_names = [names[i] for i in keep] if names is not None else [natural_key(self._rows[i].name) for i in keep]
+        """Replace every row of one vCenter profile (a model reset); ``rows`` may come from :meth:`prepare_rows`.
+
+        The other vCenters' rows stay as they are: only this profile's block of rows is spliced out and in.
+        """
+        new = rows if isinstance(rows, PreparedRows) else self.prepare_rows(rows, self.sort_columns())
         self.beginResetModel()
-        kept_rows = [self._rows[i] for i in keep]
-        self._rows = kept_rows + new.rows
-        self._haystacks = [self._haystacks[i] for i in keep] + new.haystacks
-        keys = [(r.profile_id, r.vm_id) for r in kept_rows] + new.keys
-        self._row_of = dict(zip(keys, range(len(keys)), strict=True))
-        self._sort_keys = {Column.NAME: kept_names + new.name_keys}
-        self._name_order = new.name_order if not keep else None
-        self._profile_rows = {p: n for p, n in self._profile_rows.items() if p != profile_id}
-        self._profile_rows[profile_id] = len(new.rows)
+        self._splice(profile_id, new)
+        self._orders = new.orders if len(self._blocks) == 1 else {}
         self.endResetModel()
 
     def set_all_rows(self, rows: Iterable[VmRecord]) -> None:
-        """Replace every row (a model reset)."""
-        new = self.prepare_rows(rows)
+        """Replace every row (a model reset); rows are kept grouped by vCenter profile."""
+        groups: dict[str, list[VmRecord]] = {}
+        for row in rows:
+            groups.setdefault(row.profile_id, []).append(row)
+        prepared = {p: self.prepare_rows(g, self.sort_columns()) for p, g in groups.items()}
         self.beginResetModel()
-        self._rows = new.rows
-        self._haystacks = new.haystacks
-        self._row_of = dict(zip(new.keys, range(len(new.keys)), strict=True))
-        self._sort_keys = {Column.NAME: new.name_keys}
-        self._name_order = new.name_order
-        self._profile_rows = {}
-        for r in new.rows:
-            self._profile_rows[r.profile_id] = self._profile_rows.get(r.profile_id, 0) + 1
+        for profile_id in list(self._blocks):
+            self._splice(profile_id, None)
+        for profile_id, new in prepared.items():
+            self._splice(profile_id, new)
+        self._orders = next(iter(prepared.values())).orders if len(prepared) == 1 else {}
         self.endResetModel()
+
+    def _splice(self, profile_id: str, new: PreparedRows | None) -> None:
+        """Take out the block of ``profile_id`` and append ``new`` (no signals: the callers reset the model)."""
+        old = self._blocks.pop(profile_id, None)
+        if old is not None:
+            start, end = old.start, old.start + old.count
+            self._rows = self._rows[:start] + self._rows[end:]
+            self._haystacks = self._haystacks[:start] + self._haystacks[end:]
+            for column, keys in self._sort_keys.items():
+                self._sort_keys[column] = keys[:start] + keys[end:]
+            for block in self._blocks.values():
+                if block.start > start:
+                    block.start -= old.count
+        if new is None or not new.rows:
+            return
+        if not self._blocks:  # the only list: take the prepared lists as they are (no copy of 50 000 entries)
+            self._rows, self._haystacks = new.rows, new.haystacks
+            self._sort_keys = dict(new.sort_keys)
+        else:
+            self._rows = self._rows + new.rows
+            self._haystacks = self._haystacks + new.haystacks
+            for column in list(self._sort_keys):
+                if column in new.sort_keys:
+                    self._sort_keys[column] = self._sort_keys[column] + new.sort_keys[column]
+                else:
+                    del self._sort_keys[column]  # recomputed when next asked for
+        self._blocks[profile_id] = _Block(len(self._rows) - len(new.rows), len(new.rows), new.positions)
 
     def update_row(self, row: VmRecord) -> None:
         """Replace one row in place (e.g. a new power state) and announce the change."""
@@ -233,8 +277,9 @@ class VmTableModel(QAbstractTableModel):
         Cached sort keys are updated in place. Returns how many rows changed.
         """
         first, last, count = len(self._rows), -1, 0
+        row_index = self.row_index
         for row in rows:
-            i = self._row_of.get(record_key(row))
+            i = row_index(record_key(row))
             if i is None:
                 continue
             old = self._rows[i]
@@ -245,8 +290,7 @@ class VmTableModel(QAbstractTableModel):
                 if key != keys[i]:
                     keys[i] = key
                     self._resorted_columns.add(column)
-                    if column == Column.NAME:
-                        self._name_order = None
+                    self._orders.pop(column, None)
             if old.power_state != row.power_state:
                 self._power_changed = True
             first, last, count = min(first, i), max(last, i), count + 1
@@ -266,13 +310,13 @@ class VmTableModel(QAbstractTableModel):
             self._busy.pop(key, None)
         else:
             self._busy[key] = what
-        i = self._row_of.get(key)
+        i = self.row_index(key)
         if i is not None:
             self.dataChanged.emit(self.index(i, 0), self.index(i, len(Column) - 1))
 
-    def name_order(self) -> list[int] | None:
-        """Row positions sorted by name when known ahead (after a list was installed), else None."""
-        return self._name_order
+    def prepared_order(self, column: int) -> list[int] | None:
+        """Row positions in ascending order of ``column`` when known ahead (after a list was installed), else None."""
+        return self._orders.get(column)
 
     def sort_keys(self, column: int) -> list[Any]:
         """Per-row sort keys for ``column`` (cached; kept current by :meth:`update_rows`)."""
