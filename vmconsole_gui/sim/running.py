@@ -29,6 +29,13 @@ class RunningSimulator:
         asyncio.set_event_loop(self._loop)
         try:
             self._loop.run_forever()
+            # What asyncio.run does on the way out: a TLS handshake a client left half-done (its accept task still
+            # waiting) is cancelled and finished here instead of being destroyed pending with the closed loop.
+            pending = asyncio.all_tasks(self._loop)
+            for task in pending:
+                task.cancel()
+            self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            self._loop.run_until_complete(self._loop.shutdown_asyncgens())
         finally:
             self._loop.close()
 

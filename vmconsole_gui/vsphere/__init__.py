@@ -25,6 +25,7 @@ from .models import (
     PowerState,
     VMFilter,
 )
+from .network_thread import NetworkThread, shared_network_thread
 from .redaction import Secret, redact
 from .tickets import ConsoleTicket
 from .tls import CertificateInfo, TrustSettings
@@ -42,6 +43,7 @@ __all__ = [
     "InvalidTicket",
     "Inventory",
     "LoginFailed",
+    "NetworkThread",
     "PinMismatch",
     "PowerAction",
     "PowerState",
@@ -53,4 +55,5 @@ __all__ = [
     "VSphereClient",
     "VSphereError",
     "redact",
+    "shared_network_thread",
 ]

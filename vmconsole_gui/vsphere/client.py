@@ -35,6 +35,7 @@ from .models import (
     VMFilter,
     VMInfo,
 )
+from .network_thread import NetworkThread
 from .redaction import Secret
 from .session import SessionCore, check_object_id
 from .tickets import ConsoleTicket, validate_ticket
@@ -74,6 +75,8 @@ class VSphereClient(SessionCore):
 
     Trust: OS trust store (+ ``extra_ca_pem``); ``pins`` maps ``"host:port"`` to the SHA-256 of an accepted leaf
     certificate (from :attr:`CertificateUntrusted.certificate`). Timeouts raise :class:`RequestTimeout`.
+    ``network``: do the HTTP/TLS work on that :class:`NetworkThread` instead of the caller's loop (a GUI's loop
+    stays free for drawing and input; see :mod:`vmconsole_gui.vsphere.network_thread`).
     """
 
     def __init__(
@@ -90,6 +93,7 @@ class VSphereClient(SessionCore):
         read_timeout_s: float = 60.0,
         max_concurrency: int = 8,
         family: ApiFamily | None = None,
+        network: NetworkThread | None = None,
     ) -> None:
         if trust is None:
             trust = TrustSettings(pins=dict(pins or {}), extra_ca_pem=extra_ca_pem)
@@ -105,6 +109,7 @@ class VSphereClient(SessionCore):
             read_timeout_s=read_timeout_s,
             max_concurrency=max_concurrency,
             family=family,
+            network=network,
         )
         self._ticket_family: ApiFamily | None = None
         self._tickets_unsupported = False

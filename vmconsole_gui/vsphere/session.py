@@ -29,6 +29,7 @@ from .errors import (
 )
 from .messages import api_error_message
 from .models import ApiFamily, ConsoleType
+from .network_thread import NetworkThread
 from .redaction import Secret
 from .tls import TrustSettings
 from .transport import Transport
@@ -65,6 +66,7 @@ class SessionCore:
         read_timeout_s: float,
         max_concurrency: int,
         family: ApiFamily | None,
+        network: NetworkThread | None = None,
     ) -> None:
         if not host or any(c.isspace() or c in "/?#@" for c in host):
             raise ValueError(f"{host!r} is not a host name or address")
@@ -85,6 +87,7 @@ class SessionCore:
             connect_timeout_s=connect_timeout_s,
             read_timeout_s=read_timeout_s,
             max_connections=max(max_concurrency, 2),
+            network=network,
         )
         self.max_concurrency = max_concurrency
         self._family = family

@@ -36,6 +36,7 @@ from .errors import (
     TlsError,
     VSphereError,
 )
+from .network_thread import NetworkThread
 from .redaction import install_log_redaction
 from .tls import CertificateInfo, TrustSettings, display_fingerprint, unverified_probe_context, verifying_ssl_context
 
@@ -220,8 +221,10 @@ class Transport:
         connect_timeout_s: float,
         read_timeout_s: float,
         max_connections: int,
+        network: NetworkThread | None = None,
     ) -> None:
         install_log_redaction()
+        self._network = network
         self.host = host
         self.port = port
         self.connect_timeout_s = connect_timeout_s
@@ -238,7 +241,10 @@ class Transport:
 
     async def aclose(self) -> None:
         """Close all connections."""
-        await self._client.aclose()
+        if self._network is not None:
+            await self._network.run(self._client.aclose())
+        else:
+            await self._client.aclose()
 
     async def request(
         self,
@@ -250,7 +256,25 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         auth: tuple[str, str] | None = None,
     ) -> httpx.Response:
-        """Send one request; GETs are retried once when the server drops the connection before answering."""
+        """Send one request; GETs are retried once when the server drops the connection before answering.
+
+        With a :class:`NetworkThread`, the whole exchange (and the retry) runs on that thread's loop.
+        """
+        exchange = self._exchange(method, path, params=params, json=json, headers=headers, auth=auth)
+        if self._network is not None:
+            return await self._network.run(exchange)
+        return await exchange
+
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: list[tuple[str, str]] | None,
+        json: object,
+        headers: Mapping[str, str] | None,
+        auth: tuple[str, str] | None,
+    ) -> httpx.Response:
         attempts = 2 if method == "GET" else 1
         for attempt in range(attempts):
             try:

@@ -47,6 +47,7 @@ from vmconsole_gui.vsphere.errors import (
     VSphereError,
 )
 from vmconsole_gui.vsphere.models import ConsoleType, PowerAction, PowerState
+from vmconsole_gui.vsphere.network_thread import shared_network_thread
 from vmconsole_gui.vsphere.redaction import Secret as WireSecret
 from vmconsole_gui.vsphere.tickets import ConsoleTicket
 from vmconsole_gui.vsphere.tls import CertificateInfo
@@ -160,7 +161,7 @@ class ConnectionManager:
         extra_ca_pem: an extra CA (PEM) every client trusts besides the OS store.
         enrich_concurrency: how many enrichment requests run at once per profile.
         client_factory: builds a :class:`VSphereClient` (tests pass shorter timeouts); it is called as
-            ``factory(host, username, password, port=…, pins=…, extra_ca_pem=…, max_concurrency=…)``.
+            ``factory(host, username, password, port=…, pins=…, extra_ca_pem=…, max_concurrency=…, network=…)``.
         keepalive_s: seconds between session keep-alives while connected.
 
     """
@@ -500,6 +501,7 @@ class ConnectionManager:
                 pins=dict(self._pins.fingerprints),
                 extra_ca_pem=self._extra_ca_pem,
                 max_concurrency=self._enrich_concurrency + 2,  # headroom so user actions find a free connection
+                network=shared_network_thread(),  # HTTP/TLS off the UI's loop: listing 50k VMs must not freeze it
             )
         except ValueError as exc:
             self._set_state(entry, ConnectionStatus.ERROR, f"{profile.name} cannot be used: {exc}")
