@@ -262,3 +262,22 @@ def test_a_new_list_brings_the_order_of_the_column_sorted_by(table):
     assert [r.vm_id for r in proxy.visible_rows()] == [
         rows[i].vm_id for i in sorted(range(40), key=lambda i: (i % 7, i))
     ]
+
+
+def test_bursts_of_bulk_changes_repaint_the_table_once(qtbot):
+    """Enrichment's bulk updates repaint every visible row, but at most once per BULK_REPAINT_MS."""
+    from vmconsole_gui.ui.vm_filter_proxy import BULK_REPAINT_MS, SMALL_CHANGE_ROWS
+
+    model, proxy = VmTableModel(), VmFilterProxy()
+    proxy.setSourceModel(model)
+    many = [VmRecord("p", "vc", f"vm-{i}", f"vm-{i}", "POWERED_ON") for i in range(SMALL_CHANGE_ROWS * 2)]
+    model.set_all_rows(many)
+    repaints = []
+    proxy.dataChanged.connect(lambda top, bottom, *_: repaints.append((top.row(), bottom.row())))
+    for ip in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
+        model.update_rows([dataclasses.replace(r, ip_address=ip) for r in many])
+    assert repaints == []
+    qtbot.waitUntil(lambda: bool(repaints), timeout=BULK_REPAINT_MS * 8)
+    qtbot.wait(BULK_REPAINT_MS * 2)
+    assert repaints == [(0, len(many) - 1)]
+    assert {proxy.index(r, Column.IP).data() for r in range(proxy.rowCount())} == {"10.0.0.3"}
