@@ -27,7 +27,7 @@ from tests.services.connections_rig import (  # noqa: F401 - fixtures
 )
 from tests.services.test_inventory_cache import PID
 from tests.services.test_inventory_cache import _records as cache_records
-from vmconsole_gui.services.connections import manager as manager_module
+from vmconsole_gui.services import heap
 from vmconsole_gui.services.connections.enrich import FOLDER_CHUNK, Changes, Enricher
 from vmconsole_gui.services.connections.priority import UserFirst
 from vmconsole_gui.services.inventory_cache import InventoryCache
@@ -138,12 +138,12 @@ async def test_a_large_listing_freezes_the_heap_a_small_one_does_not(
     rig: Rig, service_sims, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sim = service_sims()
-    monkeypatch.setattr(manager_module, "FREEZE_MIN_VMS", len(sim.vm_ids()) + 1)
+    monkeypatch.setattr(heap, "FREEZE_MIN_VMS", len(sim.vm_ids()) + 1)
     gc.unfreeze()
     try:
         pid = await rig.connected(sim)
         assert gc.get_freeze_count() == 0  # below the threshold: nothing frozen
-        monkeypatch.setattr(manager_module, "FREEZE_MIN_VMS", len(sim.vm_ids()))
+        monkeypatch.setattr(heap, "FREEZE_MIN_VMS", len(sim.vm_ids()))
         await rig.manager.refresh(pid)
         assert gc.get_freeze_count() > 0
     finally:

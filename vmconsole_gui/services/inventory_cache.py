@@ -114,7 +114,7 @@ class InventoryCache:
             self.path_for(profile_id).unlink()
 
 
-def _encode(profile_id: str, records: Sequence[VmRecord]) -> bytes:
+def _encode(profile_id: str, records: Sequence[VmRecord]) -> list[bytes]:
     vcenter = records[0].vcenter if records else ""
     header = {
         "schema": SCHEMA_VERSION,
@@ -123,14 +123,17 @@ def _encode(profile_id: str, records: Sequence[VmRecord]) -> bytes:
         "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "fields": list(FIELDS),
     }
-    # The same bytes as one json.dumps of the whole document, but encoded _CHUNK rows at a time: one C call over
-    # 50k rows holds the GIL for ~90 ms even on a worker thread, which would stall the event loop just the same.
-    parts = [json.dumps(header, ensure_ascii=False, separators=(",", ":"))[:-1], ',"records":[']
+    # The same bytes as one json.dumps of the whole document, but encoded _CHUNK rows at a time and handed over as
+    # pieces: one C call over 50k rows (the dumps, or joining and encoding ~15 MB at the end) holds the GIL for tens
+    # of milliseconds even on a worker thread, which would stall the event loop just the same.
+    head = json.dumps(header, ensure_ascii=False, separators=(",", ":"))[:-1] + ',"records":['
+    parts = [head.encode("utf-8")]
     for start in range(0, len(records), _CHUNK):
         rows = [[getattr(r, name) for name in FIELDS] for r in records[start : start + _CHUNK]]
-        parts.append(("," if start else "") + json.dumps(rows, ensure_ascii=False, separators=(",", ":"))[1:-1])
-    parts.append("]}")
-    return "".join(parts).encode("utf-8")
+        text = ("," if start else "") + json.dumps(rows, ensure_ascii=False, separators=(",", ":"))[1:-1]
+        parts.append(text.encode("utf-8"))
+    parts.append(b"]}")
+    return parts
 
 
 def _loads(data: bytes) -> Any:

@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from vmconsole_gui.services.connections.records import ConnectionState, ConnectionStatus, VmRecord
+from vmconsole_gui.services.heap import freeze_heap_if_large
 from vmconsole_gui.ui.inventory_tree import InventoryTreeModel, TreePlan, plan_tree
 from vmconsole_gui.ui.vm_table_model import PreparedRows, VmTableModel
 
@@ -107,6 +108,7 @@ class InventoryController(QObject):
         if self._generation.get(profile_id) != generation:
             return
         self._install_rows(profile_id, prepared)
+        freeze_heap_if_large(self.table.rowCount())  # the table's and the proxy's new 50k-entry lists included
         if await self._apply_tree(profile_id, plan, generation):
             self._finish_install(profile_id)
 

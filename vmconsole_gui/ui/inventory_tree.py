@@ -6,7 +6,7 @@ Each node carries a :class:`Scope`; selecting a node narrows the inventory table
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
@@ -91,19 +91,20 @@ class _ChildrenOf:
             self._subfolders.setdefault(path.rpartition("/")[0], []).append(path)
 
     def __call__(self, scope: Scope) -> list[tuple[Scope, str, str]]:
-        at = Scope(scope.profile_id, scope.datacenter)
+        profile_id, dc = scope.profile_id, scope.datacenter
         if scope.folder is not None:
             paths = self._subfolders.get(scope.folder, [])
         elif scope.host is not None:
             return []
         elif scope.cluster is not None:
-            return [(replace(at, cluster=scope.cluster, host=h), h, "host") for h in self._hosts[scope.cluster]]
+            cluster = scope.cluster
+            return [(Scope(profile_id, dc, cluster, h), h, "host") for h in self._hosts[cluster]]
         else:  # the datacenter: clusters, standalone hosts, top-level folders
             paths = self._subfolders.get("", [])
-            wanted = [(replace(at, cluster=c), c, "cluster") for c in self._clusters]
-            wanted += [(replace(at, host=h), h, "host") for h in self._standalone]
-            return wanted + [(replace(at, folder=p), p.rpartition("/")[2], "folder") for p in paths]
-        return [(replace(at, folder=p), p.rpartition("/")[2], "folder") for p in paths]
+            wanted = [(Scope(profile_id, dc, c), c, "cluster") for c in self._clusters]
+            wanted += [(Scope(profile_id, dc, None, h), h, "host") for h in self._standalone]
+            return wanted + [(Scope(profile_id, dc, folder=p), p.rpartition("/")[2], "folder") for p in paths]
+        return [(Scope(profile_id, dc, folder=p), p.rpartition("/")[2], "folder") for p in paths]
 
 
 class InventoryTreeModel(QStandardItemModel):

@@ -114,7 +114,7 @@ class VmFilterProxy(QAbstractProxyModel):
         if not source_index.isValid():
             return QModelIndex()
         if self._proxy_row_of is None:
-            self._proxy_row_of = {src: i for i, src in enumerate(self._visible)}
+            self._proxy_row_of = dict(zip(self._visible, range(len(self._visible)), strict=True))  # C speed
         row = self._proxy_row_of.get(source_index.row())
         return QModelIndex() if row is None else self.createIndex(row, source_index.column())
 

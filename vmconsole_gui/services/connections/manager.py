@@ -17,7 +17,8 @@ re-published as stale. No password, session id or ticket ever reaches a log, a s
 
 The event loop is the GUI thread (qasync), so O(N) work on a large inventory stays off it: records are built and the
 cache is encoded/decoded in worker threads, enrichment's folder changes are applied in chunks, and a large listing
-freezes the heap (:func:`gc.freeze`, see :func:`_freeze_heap`) so full garbage collections stay short.
+freezes the heap (:func:`gc.freeze`, see :func:`~vmconsole_gui.services.heap.freeze_heap_if_large`) so full
+garbage collections stay short.
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import gc
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from vmconsole_gui.services.heap import freeze_heap_if_large
 from vmconsole_gui.services.settings.credentials import CredentialStore, Secret
 from vmconsole_gui.services.settings.model import ConnectionProfile
 from vmconsole_gui.services.settings.pins import Pin, PinKind, PinScope, PinStore
@@ -74,8 +75,6 @@ T = TypeVar("T")
 BATCH_INTERVAL_S = 0.2
 """How long enrichment changes are collected before one ``vms_updated`` call."""
 _LOGOUT_TIMEOUT_S = 5.0
-FREEZE_MIN_VMS = 10_000
-"""From this many VMs on, a listing freezes the heap (:func:`gc.freeze`) so full collections stay short."""
 
 
 class NotConnected(VSphereError):
@@ -121,17 +120,6 @@ def _failure(profile: ConnectionProfile, exc: VSphereError) -> _Failure:
     if isinstance(exc, CertificateUntrusted):
         return ConnectionStatus.NEEDS_TRUST, exc.user_message, exc.certificate, False
     return ConnectionStatus.ERROR, exc.user_message, None, False
-
-
-def _freeze_heap(vm_count: int) -> None:
-    """Move every live object to the GC's permanent generation when a listing is large (see the comment inside)."""
-    # A full garbage collection scans every tracked object: with a 50k-VM inventory alive, each one that the
-    # allocations of a listing or of enrichment trigger takes 60-130 ms on the event loop. Frozen objects are not
-    # scanned (they are still freed by reference counting, and records and inventory models hold no cycles); the
-    # price is that a reference cycle that is alive now and becomes garbage later is never collected. Measured with
-    # tests/bench/bench_connections_stall.py; only large listings pay that price.
-    if vm_count >= FREEZE_MIN_VMS:
-        gc.freeze()
 
 
 def _load_cached(cache: InventoryCache, profile: ConnectionProfile) -> dict[str, VmRecord] | None:
@@ -546,7 +534,7 @@ class ConnectionManager:
         # Building 50k records takes ~0.5 s of Python: a worker thread keeps the event loop (the GUI) responsive.
         # The inventory is frozen dataclasses and ``previous`` a snapshot, so nothing is shared mutably.
         previous = dict(entry.records)
-        _freeze_heap(len(inventory.vms))
+        freeze_heap_if_large(len(inventory.vms))
         records = await asyncio.to_thread(listing_records, inventory, profile.id, profile.name, previous)
         entry.records = records
         entry.stale = False
@@ -554,7 +542,7 @@ class ConnectionManager:
         self._drop_pending(profile.id)
         self._emit("inventory_replaced", profile.id, list(records.values()), False)
         self._set_state(entry, ConnectionStatus.CONNECTED, vm_count=len(records))
-        _freeze_heap(len(records))
+        freeze_heap_if_large(len(records))
         await self._save_cache(entry)
         entry.enrich_task = asyncio.ensure_future(self._enrich(entry, client))
 

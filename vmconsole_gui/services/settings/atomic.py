@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,8 +15,10 @@ from vmconsole_gui.services.settings.paths import ensure_private_dir
 _replace = os.replace
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes | Iterable[bytes]) -> None:
     """Replace ``path`` with ``data`` so that readers see either the old or the new content, never a mix.
+
+    ``data`` may come in pieces (written one after the other), so a large file is never one big buffer.
 
     The temp file is created by :func:`tempfile.mkstemp`, which opens it with mode 0600 from the start; the
     parent directory is created with mode 0700 if missing. On any failure the temp file is removed and the old
@@ -25,7 +28,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as tmp:
-            tmp.write(data)
+            for piece in [data] if isinstance(data, bytes) else data:
+                tmp.write(piece)
             tmp.flush()
             os.fsync(tmp.fileno())
         _replace(tmp_name, path)
