@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from vmconsole_gui.services.connections.records import VmRecord
-from vmconsole_gui.ui.inventory_controller import InventoryController
-from vmconsole_gui.ui.inventory_tree import InventoryTreeModel
+from vmconsole_gui.ui.inventory_controller import TREE_REBUILD_DELAY_MS, InventoryController
+from vmconsole_gui.ui.inventory_tree import InventoryTreeModel, plan_tree
 from vmconsole_gui.ui.vm_table_model import VmTableModel
 
 
@@ -61,3 +61,34 @@ def test_a_newer_list_supersedes_one_still_being_prepared(qtbot, qloop):
     qtbot.wait(100)  # the superseded preparation finishes later and must not overwrite
     assert {r.name for r in controller.table.rows()} == {f"new-{i}" for i in range(5)}
     assert not controller.is_stale("p")
+
+
+def test_the_tree_is_rebuilt_only_when_a_folder_appears_or_empties(qtbot, qloop, monkeypatch):
+    """Enrichment moves thousands of VMs into folders; the tree is re-planned only when a folder (dis)appears."""
+    from vmconsole_gui.ui import inventory_controller
+
+    plans = []
+
+    def counting_plan_tree(rows):
+        plans.append(len(rows))
+        return plan_tree(rows)
+
+    monkeypatch.setattr(inventory_controller, "plan_tree", counting_plan_tree)
+    controller = make_controller()
+    listed = [dataclasses.replace(r, folder="Prod") for r in records("p", 300)]
+    controller.inventory_replaced("p", listed, stale=False)
+    qtbot.waitUntil(lambda: controller.tree.index_of(("p", "dc", None, None, "Prod")).isValid(), timeout=5000)
+    plans.clear()
+    moved = [dataclasses.replace(r, folder="Test" if i % 2 else "Prod") for i, r in enumerate(listed)]
+    controller.vms_updated(moved)  # Test appears; Prod keeps VMs
+    qtbot.waitUntil(lambda: controller.tree.index_of(("p", "dc", None, None, "Test")).isValid(), timeout=5000)
+    assert plans == [300]
+    controller.vms_updated([dataclasses.replace(r, ip_address="10.0.0.1") for r in moved])
+    swapped = [dataclasses.replace(r, folder="Prod" if i % 2 else "Test") for i, r in enumerate(listed)]
+    controller.vms_updated(swapped)  # every VM moves, both folders stay populated
+    qtbot.wait(TREE_REBUILD_DELAY_MS + 300)
+    assert plans == [300]
+    controller.vms_updated([dataclasses.replace(r, folder="Prod") for r in swapped])  # Test empties
+    qtbot.waitUntil(lambda: not controller.tree.index_of(("p", "dc", None, None, "Test")).isValid(), timeout=5000)
+    assert plans == [300, 300]
+    assert controller.tree.index_of(("p", "dc", None, None, "Prod")).isValid()

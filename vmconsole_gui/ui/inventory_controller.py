@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -27,8 +28,16 @@ def _loop_running() -> bool:
     return True
 
 
-def _prepare(records: list[VmRecord], sort_columns: tuple[int, ...]) -> tuple[PreparedRows, TreePlan]:
-    return VmTableModel.prepare_rows(records, sort_columns), plan_tree(records)
+FolderCounts = Counter[tuple[str, str]]
+"""VMs per (datacenter, folder path) of one vCenter: the tree changes only when a count goes to or from zero."""
+
+
+def _folder_counts(records: Iterable[VmRecord]) -> FolderCounts:
+    return Counter((r.datacenter, r.folder) for r in records if r.datacenter and r.folder)
+
+
+def _prepare(records: list[VmRecord], sort_columns: tuple[int, ...]) -> tuple[PreparedRows, TreePlan, FolderCounts]:
+    return VmTableModel.prepare_rows(records, sort_columns), plan_tree(records), _folder_counts(records)
 
 
 UPDATE_BUDGET_S = 0.004
@@ -73,6 +82,7 @@ class InventoryController(QObject):
         self._updates: list[VmRecord] = []
         self._update_task: asyncio.Task[None] | None = None
         self._tree_dirty: set[str] = set()
+        self._folder_counts: dict[str, FolderCounts] = {}
         self._tree_builds: dict[str, int] = {}
         self._tree_timer = QTimer(self, singleShot=True, interval=TREE_REBUILD_DELAY_MS)
         self._tree_timer.timeout.connect(self._rebuild_dirty_trees)
@@ -104,10 +114,10 @@ class InventoryController(QObject):
         task.add_done_callback(self._tasks.discard)
 
     async def _replace(self, profile_id: str, records: list[VmRecord], generation: int) -> None:
-        prepared, plan = await asyncio.to_thread(_prepare, records, self.table.sort_columns())
+        prepared, plan, counts = await asyncio.to_thread(_prepare, records, self.table.sort_columns())
         if self._generation.get(profile_id) != generation:
             return
-        self._install_rows(profile_id, prepared)
+        self._install_rows(profile_id, prepared, counts)
         freeze_heap_if_large(self.table.rowCount())  # the table's and the proxy's new 50k-entry lists included
         if await self._apply_tree(profile_id, plan, generation):
             self._finish_install(profile_id)
@@ -126,16 +136,19 @@ class InventoryController(QObject):
                 break
         return True
 
-    def _install(self, profile_id: str, generation: int, prepared: PreparedRows, plan: TreePlan) -> None:
+    def _install(
+        self, profile_id: str, generation: int, prepared: PreparedRows, plan: TreePlan, counts: FolderCounts
+    ) -> None:
         if self._generation.get(profile_id) != generation:
             return  # a newer list (or the profile's removal) superseded this one
-        self._install_rows(profile_id, prepared)
+        self._install_rows(profile_id, prepared, counts)
         self.tree.apply_plan(profile_id, plan)
         self._finish_install(profile_id)
 
-    def _install_rows(self, profile_id: str, prepared: PreparedRows) -> None:
+    def _install_rows(self, profile_id: str, prepared: PreparedRows, counts: FolderCounts) -> None:
         queued = self._queued.pop(profile_id, [])
         self.table.set_rows_for_profile(profile_id, prepared)
+        self._folder_counts[profile_id] = counts
         if queued:
             self.vms_updated(queued)
 
@@ -169,13 +182,32 @@ class InventoryController(QObject):
             await asyncio.sleep(0)
 
     def _apply_updates(self, count: int) -> int:
-        """Apply up to ``count`` queued updates in one table change; rebuild trees whose folders moved (later)."""
+        """Apply up to ``count`` queued updates in one table change; rebuild trees whose folders moved (later).
+
+        A tree is rebuilt only when a folder gains its first VM or loses its last: enrichment places 50 000 VMs
+        into a few hundred folders, and re-planning the tree for every burst would keep a worker thread busy.
+        """
         chunk, self._updates = self._updates[:count], self._updates[count:]
         rows, row_index = self.table.rows(), self.table.row_index
+        earlier: dict[int, VmRecord] = {}  # a VM updated twice in one chunk: its first update is the "old" one
         for record in chunk:
             i = row_index((record.profile_id, record.vm_id))
-            if i is not None and rows[i].folder != record.folder:
-                self._tree_dirty.add(record.profile_id)
+            if i is None:
+                continue
+            old = earlier.get(i, rows[i])
+            earlier[i] = record
+            if old.folder == record.folder:
+                continue
+            counts = self._folder_counts.setdefault(record.profile_id, Counter())
+            if old.datacenter and old.folder:
+                counts[(old.datacenter, old.folder)] -= 1
+                if counts[(old.datacenter, old.folder)] <= 0:
+                    del counts[(old.datacenter, old.folder)]
+                    self._tree_dirty.add(record.profile_id)
+            if record.datacenter and record.folder:
+                counts[(record.datacenter, record.folder)] += 1
+                if counts[(record.datacenter, record.folder)] == 1:
+                    self._tree_dirty.add(record.profile_id)
         self.table.update_rows(chunk)
         if self._tree_dirty and not self._tree_timer.isActive():
             self._tree_timer.start()
@@ -204,6 +236,7 @@ class InventoryController(QObject):
         self._stale.pop(profile_id, None)
         self._generation[profile_id] = self._generation.get(profile_id, 0) + 1
         self._queued.pop(profile_id, None)
+        self._folder_counts.pop(profile_id, None)
         self.table.set_rows_for_profile(profile_id, [])
         self.tree.remove_profile(profile_id)
         self.profile_dropped.emit(profile_id)
