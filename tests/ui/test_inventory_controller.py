@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
+from tests.ui.test_inventory_tree import shape
 from vmconsole_gui.services.connections.records import VmRecord
 from vmconsole_gui.ui.inventory_controller import TREE_REBUILD_DELAY_MS, InventoryController
-from vmconsole_gui.ui.inventory_tree import InventoryTreeModel, plan_tree
+from vmconsole_gui.ui.inventory_tree import InventoryTreeModel
 from vmconsole_gui.ui.vm_table_model import VmTableModel
 
 
@@ -63,32 +64,34 @@ def test_a_newer_list_supersedes_one_still_being_prepared(qtbot, qloop):
     assert not controller.is_stale("p")
 
 
-def test_the_tree_is_rebuilt_only_when_a_folder_appears_or_empties(qtbot, qloop, monkeypatch):
-    """Enrichment moves thousands of VMs into folders; the tree is re-planned only when a folder (dis)appears."""
-    from vmconsole_gui.ui import inventory_controller
-
-    plans = []
-
-    def counting_plan_tree(rows):
-        plans.append(len(rows))
-        return plan_tree(rows)
-
-    monkeypatch.setattr(inventory_controller, "plan_tree", counting_plan_tree)
+def test_the_tree_is_rebuilt_only_when_a_folder_appears_or_empties(qtbot, qloop):
+    """Enrichment moves thousands of VMs into folders; the tree changes only when a folder (dis)appears."""
     controller = make_controller()
+    rebuilds = []
+    apply_steps = controller.tree.apply_plan_steps
+
+    def counting_steps(profile_id, plan):
+        rebuilds.append(sorted(path for _dc, _clusters, _hosts, folders in plan for path in folders))
+        return apply_steps(profile_id, plan)
+
+    controller.tree.apply_plan_steps = counting_steps
     listed = [dataclasses.replace(r, folder="Prod") for r in records("p", 300)]
     controller.inventory_replaced("p", listed, stale=False)
     qtbot.waitUntil(lambda: controller.tree.index_of(("p", "dc", None, None, "Prod")).isValid(), timeout=5000)
-    plans.clear()
-    moved = [dataclasses.replace(r, folder="Test" if i % 2 else "Prod") for i, r in enumerate(listed)]
-    controller.vms_updated(moved)  # Test appears; Prod keeps VMs
-    qtbot.waitUntil(lambda: controller.tree.index_of(("p", "dc", None, None, "Test")).isValid(), timeout=5000)
-    assert plans == [300]
+    rebuilds.clear()
+    moved = [dataclasses.replace(r, folder="Test/Web" if i % 2 else "Prod") for i, r in enumerate(listed)]
+    controller.vms_updated(moved)  # Test/Web appears; Prod keeps VMs
+    qtbot.waitUntil(lambda: controller.tree.index_of(("p", "dc", None, None, "Test/Web")).isValid(), timeout=5000)
+    assert rebuilds == [["Prod", "Test", "Test/Web"]]
     controller.vms_updated([dataclasses.replace(r, ip_address="10.0.0.1") for r in moved])
-    swapped = [dataclasses.replace(r, folder="Prod" if i % 2 else "Test") for i, r in enumerate(listed)]
+    swapped = [dataclasses.replace(r, folder="Prod" if i % 2 else "Test/Web") for i, r in enumerate(listed)]
     controller.vms_updated(swapped)  # every VM moves, both folders stay populated
     qtbot.wait(TREE_REBUILD_DELAY_MS + 300)
-    assert plans == [300]
-    controller.vms_updated([dataclasses.replace(r, folder="Prod") for r in swapped])  # Test empties
+    assert len(rebuilds) == 1
+    controller.vms_updated([dataclasses.replace(r, folder="Prod") for r in swapped])  # Test/Web empties
     qtbot.waitUntil(lambda: not controller.tree.index_of(("p", "dc", None, None, "Test")).isValid(), timeout=5000)
-    assert plans == [300, 300]
-    assert controller.tree.index_of(("p", "dc", None, None, "Prod")).isValid()
+    assert rebuilds[1:] == [["Prod"]]
+    fresh = InventoryTreeModel()
+    fresh.set_profile("p", "vc")
+    fresh.set_rows("p", controller.table.rows())
+    assert shape(controller.tree) == shape(fresh)

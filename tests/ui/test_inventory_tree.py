@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -9,7 +11,7 @@ from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import QTreeView
 
 from vmconsole_gui.services.connections.records import VmRecord
-from vmconsole_gui.ui.inventory_tree import SCOPE_ROLE, InventoryTreeModel
+from vmconsole_gui.ui.inventory_tree import SCOPE_ROLE, InventoryTreeModel, plan_tree, replan_folders
 
 
 def vm(i: int, dc: str = "dc1", cluster: str = "", host: str = "", folder: str = "") -> VmRecord:
@@ -101,3 +103,19 @@ def test_updating_a_tree_gives_the_same_tree_as_building_it_fresh(tree, before, 
     fresh.set_profile("p", "vc")
     fresh.set_rows("p", after)
     assert shape(model) == shape(fresh)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=records,
+    folders=st.lists(
+        st.tuples(st.sampled_from(["dc1", "dc2", "DC3", "dc9"]), st.lists(names, min_size=1, max_size=3).map("/".join)),
+        max_size=8,
+    ),
+)
+def test_replanning_folders_equals_planning_the_moved_rows(rows, folders):
+    """Moving VMs into folders: replan_folders on the plan from before gives plan_tree of the moved rows."""
+    moved = [dataclasses.replace(r, datacenter=dc, folder=path) for r, (dc, path) in zip(rows, folders, strict=False)]
+    wanted = {(r.datacenter, r.folder) for r in moved if r.datacenter and r.folder}
+    placed_before = [dataclasses.replace(r, folder="") for r in moved]
+    assert replan_folders(plan_tree(placed_before), wanted) == plan_tree(moved)

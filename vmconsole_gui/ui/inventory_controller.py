@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from vmconsole_gui.services.connections.records import ConnectionState, ConnectionStatus, VmRecord
 from vmconsole_gui.services.heap import freeze_heap_if_large
-from vmconsole_gui.ui.inventory_tree import InventoryTreeModel, TreePlan, plan_tree
+from vmconsole_gui.ui.inventory_tree import InventoryTreeModel, TreePlan, plan_tree, replan_folders
 from vmconsole_gui.ui.vm_table_model import PreparedRows, VmTableModel
 
 
@@ -78,11 +78,12 @@ class InventoryController(QObject):
         self._stale: dict[str, bool] = {}
         self._generation: dict[str, int] = {}
         self._queued: dict[str, list[VmRecord]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._updates: list[VmRecord] = []
         self._update_task: asyncio.Task[None] | None = None
         self._tree_dirty: set[str] = set()
         self._folder_counts: dict[str, FolderCounts] = {}
+        self._plans: dict[str, TreePlan] = {}
         self._tree_builds: dict[str, int] = {}
         self._tree_timer = QTimer(self, singleShot=True, interval=TREE_REBUILD_DELAY_MS)
         self._tree_timer.timeout.connect(self._rebuild_dirty_trees)
@@ -118,6 +119,7 @@ class InventoryController(QObject):
         if self._generation.get(profile_id) != generation:
             return
         self._install_rows(profile_id, prepared, counts)
+        self._plans[profile_id] = plan
         freeze_heap_if_large(self.table.rowCount())  # the table's and the proxy's new 50k-entry lists included
         if await self._apply_tree(profile_id, plan, generation):
             self._finish_install(profile_id)
@@ -142,6 +144,7 @@ class InventoryController(QObject):
         if self._generation.get(profile_id) != generation:
             return  # a newer list (or the profile's removal) superseded this one
         self._install_rows(profile_id, prepared, counts)
+        self._plans[profile_id] = plan
         self.tree.apply_plan(profile_id, plan)
         self._finish_install(profile_id)
 
@@ -214,21 +217,17 @@ class InventoryController(QObject):
         return len(chunk)
 
     def _rebuild_dirty_trees(self) -> None:
+        """Show folders that gained their first VM or lost their last (the rest of the tree's shape stays)."""
         dirty, self._tree_dirty = self._tree_dirty, set()
         for profile_id in dirty:
-            rows = [r for r in self.table.rows() if r.profile_id == profile_id]
+            plan = replan_folders(self._plans.get(profile_id, []), self._folder_counts.get(profile_id, {}))
+            self._plans[profile_id] = plan
             if not _loop_running():
-                self.tree.apply_plan(profile_id, plan_tree(rows))
+                self.tree.apply_plan(profile_id, plan)
                 continue
-            generation = self._generation.get(profile_id, 0)
-            task = asyncio.ensure_future(self._rebuild_tree(profile_id, rows, generation))
+            task = asyncio.ensure_future(self._apply_tree(profile_id, plan, self._generation.get(profile_id, 0)))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-
-    async def _rebuild_tree(self, profile_id: str, rows: list[VmRecord], generation: int) -> None:
-        plan = await asyncio.to_thread(plan_tree, rows)
-        if self._generation.get(profile_id, 0) == generation:
-            await self._apply_tree(profile_id, plan, generation)
 
     def profile_removed(self, profile_id: str) -> None:
         """A profile was deleted: drop its rows and node."""
@@ -237,6 +236,7 @@ class InventoryController(QObject):
         self._generation[profile_id] = self._generation.get(profile_id, 0) + 1
         self._queued.pop(profile_id, None)
         self._folder_counts.pop(profile_id, None)
+        self._plans.pop(profile_id, None)
         self.table.set_rows_for_profile(profile_id, [])
         self.tree.remove_profile(profile_id)
         self.profile_dropped.emit(profile_id)

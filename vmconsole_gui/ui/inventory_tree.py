@@ -72,11 +72,31 @@ def plan_tree(rows: Iterable[VmRecord]) -> TreePlan:
             (cluster, sorted(h for h in hosts if h))
             for cluster, hosts in sorted(placement.get(dc, {}).items(), key=lambda kv: kv[0].casefold())
         ]
-        parts = [path.split("/") for path in folders.get(dc, ())]
-        paths = {"/".join(p[:depth]) for p in parts for depth in range(1, len(p) + 1)}  # every folder on the way
-        ordered = sorted(paths, key=lambda p: (p.count("/"), p.casefold()))
-        plan.append((dc, clusters, sorted(standalone.get(dc, ())), ordered))
+        plan.append((dc, clusters, sorted(standalone.get(dc, ())), _folder_paths(folders.get(dc, ()))))
     return plan
+
+
+def _folder_paths(folders: Iterable[str]) -> list[str]:
+    """Every folder on the way to ``folders``, parents first, each level sorted."""
+    parts = [path.split("/") for path in folders]
+    paths = {"/".join(p[:depth]) for p in parts for depth in range(1, len(p) + 1)}
+    return sorted(paths, key=lambda p: (p.count("/"), p.casefold()))
+
+
+def replan_folders(plan: TreePlan, folders: Iterable[tuple[str, str]]) -> TreePlan:
+    """``plan`` with its folders replaced by ``folders`` ((datacenter, path) pairs that hold VMs).
+
+    Cheap (no pass over the VMs): what enrichment needs when VMs move into folders while the rest of the placement
+    stays. Gives what :func:`plan_tree` would give for rows with those folders.
+    """
+    by_dc: dict[str, set[str]] = {}
+    for dc, path in folders:
+        by_dc.setdefault(dc, set()).add(path)
+    shapes = {dc: (clusters, standalone) for dc, clusters, standalone, _folders in plan}
+    return [
+        (dc, *shapes.get(dc, ([], [])), _folder_paths(by_dc.get(dc, ())))
+        for dc in sorted({*shapes, *by_dc}, key=str.casefold)
+    ]
 
 
 class _ChildrenOf:
