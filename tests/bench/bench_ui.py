@@ -716,8 +716,9 @@ async def stall_benchmark(enrich_s: float, idle_s: float) -> None:
     ]
     for when, text in sorted(events):
         print(f"  +{when - t_start:6.2f} {text}")
-    print("longest stalls, sampled GUI-thread stacks (share of samples: leaf < innermost project frames):")
-    for start, duration in sorted(stalls, key=lambda sd: -sd[1])[:6]:
+    longest = sorted(watch.stalls(20), key=lambda sd: -sd[1])[:4]
+    print("longest pauses, sampled GUI-thread stacks (share of samples: leaf < innermost project frames):")
+    for start, duration in longest:
         print(f"  {duration:.0f} ms at +{start - t_start:.2f} s")
         for line in watch.explain(start, duration):
             print(f"      {line}")
