@@ -468,9 +468,10 @@ def scenario_filter(rounds: int) -> None:
 
 
 # ------------------------------------------------------------------------------------------ 3. event-loop stalls
-def scenario_stall(enrich_s: float, idle_s: float) -> None:
+def scenario_stall(enrich_s: float, idle_s: float, pause_log: str | None) -> None:
     """Run the stall benchmark in a child process."""
     args = ["--child", "stall", "--enrich-seconds", str(enrich_s), "--idle-seconds", str(idle_s)]
+    args += ["--pause-log", pause_log] if pause_log else []
     print(run_child(args, {}, timeout=600), end="")
 
 
@@ -597,7 +598,7 @@ class StallWatch:
 PROJECT_FILES = {p.name for p in (ROOT / "vmconsole_gui").rglob("*.py") if p.name != "__init__.py"}
 
 
-def child_stall(enrich_s: float, idle_s: float) -> None:
+def child_stall(enrich_s: float, idle_s: float, pause_log: str | None = None) -> None:
     """Child: the real AppWindow against a 50k-VM simulator; ticks of a 5 ms timer and main-thread stack samples."""
     import asyncio
 
@@ -609,7 +610,7 @@ def child_stall(enrich_s: float, idle_s: float) -> None:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        loop.run_until_complete(stall_benchmark(enrich_s, idle_s))
+        loop.run_until_complete(stall_benchmark(enrich_s, idle_s, pause_log))
 
 
 async def _open_window(base: Path, endpoint: dict[str, Any] | None) -> tuple[Any, str | None]:
@@ -636,7 +637,7 @@ async def _open_window(base: Path, endpoint: dict[str, Any] | None) -> tuple[Any
     return (window, notices), profile_id
 
 
-async def stall_benchmark(enrich_s: float, idle_s: float) -> None:
+async def stall_benchmark(enrich_s: float, idle_s: float, pause_log: str | None = None) -> None:
     """Idle baseline, then connect to a 50k-VM simulator, list, enrich for ``enrich_s``; print the gap statistics."""
     import asyncio
 
@@ -725,6 +726,8 @@ async def stall_benchmark(enrich_s: float, idle_s: float) -> None:
     ]
     for when, text in sorted(events):
         print(f"  +{when - t_start:6.2f} {text}")
+    if pause_log:  # for tests/bench/perf_pauses.py (perf_counter is CLOCK_MONOTONIC on Linux)
+        Path(pause_log).write_text("".join(f"{start:.6f} {ms:.1f}\n" for start, ms in watch.stalls(20)))
     longest = sorted(watch.stalls(20), key=lambda sd: -sd[1])[:4]
     print("longest pauses, sampled GUI-thread stacks (share of samples: leaf < innermost project frames):")
     for start, duration in longest:
@@ -742,6 +745,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="rounds of the query sequence per filter variant (5)")
     parser.add_argument("--enrich-seconds", type=float, default=12.0, help="enrichment time measured (12 s)")
     parser.add_argument("--idle-seconds", type=float, default=3.0, help="idle baseline duration (3 s)")
+    parser.add_argument(
+        "--pause-log", help="stall scenario: also write every pause over 20 ms as 'CLOCK_MONOTONIC-start ms' lines"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("t0", nargs="?", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -752,7 +758,7 @@ def main() -> None:
         child_filter(args.rounds)
         return
     if args.child == "stall":
-        child_stall(args.enrich_seconds, args.idle_seconds)
+        child_stall(args.enrich_seconds, args.idle_seconds, args.pause_log)
         return
     try:
         commit = subprocess.run(
@@ -767,7 +773,7 @@ def main() -> None:
     if args.scenario in ("all", "filter"):
         scenario_filter(args.rounds)
     if args.scenario in ("all", "stall"):
-        scenario_stall(args.enrich_seconds, args.idle_seconds)
+        scenario_stall(args.enrich_seconds, args.idle_seconds, args.pause_log)
     print(f"\nload average after: {load()}")
 
 
