@@ -476,24 +476,10 @@ def scenario_stall(enrich_s: float, idle_s: float, pause_log: str | None) -> Non
 
 
 def dict_keyring() -> Any:
-    """A keyring backend that keeps passwords in a dict (priority -1 keeps it out of keyring's auto-detection)."""
-    import keyring.backend
-
-    class DictKeyring(keyring.backend.KeyringBackend):
-        priority = -1
-
-        def __init__(self) -> None:
-            super().__init__()  # type: ignore[no-untyped-call]
-            self.items: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.items.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.items[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            self.items.pop((service, username), None)
+    """The tests' dict-backed keyring backend (tests/keyrings.py): passwords stay in memory."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))  # run as a script: tests/ is importable from the checkout's root
+    from tests.keyrings import DictKeyring
 
     return DictKeyring()
 
