@@ -281,3 +281,41 @@ def test_bursts_of_bulk_changes_repaint_the_table_once(qtbot):
     qtbot.wait(BULK_REPAINT_MS * 2)
     assert repaints == [(0, len(many) - 1)]
     assert {proxy.index(r, Column.IP).data() for r in range(proxy.rowCount())} == {"10.0.0.3"}
+
+
+def test_a_steady_stream_of_updates_does_not_starve_an_active_search(table, qtbot):
+    """Enrichment sends updates every few tens of ms for minutes: a search must pick up new matches meanwhile."""
+    from vmconsole_gui.ui.vm_filter_proxy import REFRESH_DELAY_MS
+
+    model, proxy, _ = table
+    proxy.set_search("10.7.7.7")
+    assert proxy.rowCount() == 0
+    target = model.rows()[model.row_index(("p1", "vm-3"))]
+    model.update_rows([dataclasses.replace(target, ip_address="10.7.7.7")])
+    others = [r for r in model.rows() if r.vm_id != "vm-3"]
+    for step in range(int(REFRESH_DELAY_MS * 3 / 50)):  # keep changing other rows every 50 ms
+        model.update_rows([dataclasses.replace(r, guest_host_name=f"h{step}") for r in others])
+        qtbot.wait(50)
+        if proxy.rowCount() == 1:
+            break
+    assert names(proxy) == ["db-01"]
+
+
+def test_a_tree_scope_is_matched_again_only_when_placement_changed(table, qtbot):
+    model, proxy, _ = table
+    calls = []
+
+    def in_cluster_a(row):
+        calls.append(row.vm_id)
+        return row.cluster == "cl-a"
+
+    proxy.set_scope(in_cluster_a)
+    assert sorted(names(proxy)) == ["web-10", "web-2"]
+    calls.clear()
+    model.update_rows([dataclasses.replace(r, ip_address="10.1.1.1") for r in model.rows()])
+    qtbot.wait(500)
+    assert calls == []  # new IPs: the scope's answer cannot have changed
+    moved = model.rows()[model.row_index(("p1", "vm-3"))]
+    model.update_rows([dataclasses.replace(moved, cluster="cl-a")])
+    qtbot.waitUntil(lambda: "db-01" in names(proxy), timeout=2000)
+    assert calls

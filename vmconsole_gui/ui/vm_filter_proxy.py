@@ -19,7 +19,7 @@ from vmconsole_gui.ui.vm_table_model import VmTableModel
 
 _Index = QModelIndex | QPersistentModelIndex
 REFRESH_DELAY_MS = 300
-"""After rows change, wait this long for more changes before re-sorting / re-filtering once."""
+"""Rows changed: re-sort / re-filter this long after the first change (all changes until then at once)."""
 SMALL_CHANGE_ROWS = 64
 """Up to this many changed source rows are mapped one by one; a larger change repaints every visible row."""
 BULK_REPAINT_MS = 250
@@ -246,7 +246,8 @@ class VmFilterProxy(QAbstractProxyModel):
                     self.dataChanged.emit(proxy, self.index(proxy.row(), self.columnCount() - 1), roles)
         elif not self._repaint_timer.isActive():
             self._repaint_timer.start()
-        self._refresh_timer.start()
+        if not self._refresh_timer.isActive():  # a deadline, not a debounce: a steady stream must not starve it
+            self._refresh_timer.start()
 
     def _repaint_all(self) -> None:
         if self._visible:
@@ -254,10 +255,15 @@ class VmFilterProxy(QAbstractProxyModel):
             self.dataChanged.emit(self.index(0, 0), last)
 
     def _refresh_after_changes(self) -> None:
-        """Changed rows may now sort elsewhere or match the filters differently: re-sort / re-filter if so."""
-        resorted, power_changed = self.source().take_change_hints()
-        resort = self._sort_column in resorted
-        refilter = bool(self._tokens) or self._scope is not None or (power_changed and self._power_states is not None)
-        if resort or refilter:
+        """Changed rows may now sort elsewhere or match the filters differently: re-sort / re-filter if so.
+
+        Only what the changes touched is redone: a new IP matters to a search, a folder move to a tree scope.
+        """
+        hints = self.source().take_change_hints()
+        resort = self._sort_column in hints.resorted
+        rescope = self._scope is not None and hints.placement
+        refilter = (bool(self._tokens) and hints.text) or rescope or (hints.power and self._power_states is not None)
+        if rescope:
             self._scope_rows = None
+        if resort or refilter:
             self._relayout(resort=resort)

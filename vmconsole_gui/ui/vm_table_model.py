@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
@@ -105,6 +105,21 @@ class PreparedRows:
     """Row positions in ascending order of each of those columns (what the view shows when it is the only list)."""
 
 
+def _placement(row: VmRecord) -> tuple[str, str, str, str]:
+    return (row.datacenter, row.cluster, row.host, row.folder)
+
+
+@dataclass(slots=True)
+class ChangeHints:
+    """What row updates changed: columns whose sort keys moved, power states, search texts, placement."""
+
+    resorted: set[int] = field(default_factory=set)
+    power: bool = False
+    text: bool = False
+    placement: bool = False
+    """Datacenter, cluster, host or folder (what the side tree's scopes match on)."""
+
+
 @dataclass(slots=True)
 class _Block:
     """Where one vCenter's rows sit in the model: ``count`` rows from ``start``; ``positions`` maps VM ids in it."""
@@ -129,8 +144,7 @@ class VmTableModel(QAbstractTableModel):
         self._power_icons = power_icons or {}
         self._sort_keys: dict[int, list[Any]] = {}
         self._orders: dict[int, list[int]] = {}
-        self._resorted_columns: set[int] = set()
-        self._power_changed = False
+        self._hints = ChangeHints()
 
     # -- Qt model interface
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
@@ -284,24 +298,28 @@ class VmTableModel(QAbstractTableModel):
                 continue
             old = self._rows[i]
             self._rows[i] = row
-            self._haystacks[i] = search_text(row)
+            text = search_text(row)
+            if text != self._haystacks[i]:
+                self._haystacks[i] = text
+                self._hints.text = True
+            if _placement(old) != _placement(row):
+                self._hints.placement = True
             for column, keys in self._sort_keys.items():
                 key = _SORT_KEY[column](row)
                 if key != keys[i]:
                     keys[i] = key
-                    self._resorted_columns.add(column)
+                    self._hints.resorted.add(column)
                     self._orders.pop(column, None)
             if old.power_state != row.power_state:
-                self._power_changed = True
+                self._hints.power = True
             first, last, count = min(first, i), max(last, i), count + 1
         if count:
             self.dataChanged.emit(self.index(first, 0), self.index(last, len(Column) - 1))
         return count
 
-    def take_change_hints(self) -> tuple[set[int], bool]:
-        """Columns whose sort keys changed and whether any power state changed, since the last call (for the proxy)."""
-        hints = (self._resorted_columns, self._power_changed)
-        self._resorted_columns, self._power_changed = set(), False
+    def take_change_hints(self) -> ChangeHints:
+        """What the row updates since the last call changed (for the proxy: re-sort, re-filter or neither)."""
+        hints, self._hints = self._hints, ChangeHints()
         return hints
 
     def set_busy(self, key: tuple[str, str], what: str | None) -> None:
