@@ -319,3 +319,52 @@ def test_a_tree_scope_is_matched_again_only_when_placement_changed(table, qtbot)
     model.update_rows([dataclasses.replace(moved, cluster="cl-a")])
     qtbot.waitUntil(lambda: "db-01" in names(proxy), timeout=2000)
     assert calls
+
+
+MANY = [
+    VmRecord("p1", "vc01", f"vm-{i}", f"vm-{i:02d}", "POWERED_ON", ip_address=f"10.0.{i % 5}.{i}") for i in range(40)
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    query=st.sampled_from(["10.0.1", "10.0.3 vm-1", "vm-2", "10.9"]),
+    power=st.sampled_from([None, frozenset({"POWERED_ON"})]),
+    rounds=st.lists(
+        st.lists(
+            st.tuples(st.integers(0, 39), st.sampled_from(["10.0.1.7", "10.0.3.1", "10.9.9.9", ""]), st.booleans()),
+            max_size=12,
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_rows_updated_under_an_active_filter_show_exactly_the_matches(table, query, power, rounds):
+    """Changed rows are shown or hidden one by one; the result equals a fresh filter, in sort order."""
+    model, proxy, view = table
+    model.set_all_rows(MANY)
+    view.sortByColumn(Column.NAME, Qt.SortOrder.DescendingOrder)
+    proxy.set_search(query)
+    proxy.set_power_states(power)
+    for changes in rounds:
+        current = list(model.rows())
+        updates = {}
+        for i, ip, off in changes:
+            updates[i] = dataclasses.replace(
+                current[i], ip_address=ip, power_state="POWERED_OFF" if off else "POWERED_ON"
+            )
+        model.update_rows(list(updates.values()))
+        proxy._refresh_timer.stop()
+        proxy._refresh_after_changes()  # the timer's slot, without waiting for it
+        tokens = search_tokens(query)
+        expected = sorted(
+            (
+                r
+                for r in model.rows()
+                if all(t in search_text(r) for t in tokens) and (power is None or r.power_state in power)
+            ),
+            key=lambda r: natural_key(r.name),
+            reverse=True,
+        )
+        assert [r.vm_id for r in proxy.visible_rows()] == [r.vm_id for r in expected]
+        assert proxy.rowCount() == len(expected) == view.verticalHeader().count()

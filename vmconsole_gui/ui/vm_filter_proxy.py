@@ -8,6 +8,7 @@ pre-lowered search text, and a query that only narrows the previous one filters 
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +42,7 @@ class VmFilterProxy(QAbstractProxyModel):
         self._visible: list[int] = []
         self._proxy_row_of: dict[int, int] | None = None
         self._order: list[int] = []
+        self._order_pos: dict[int, int] | None = None  # source row → position in _order (for insertions)
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
         self._tokens: tuple[str, ...] = ()
@@ -113,9 +115,7 @@ class VmFilterProxy(QAbstractProxyModel):
         """Visible index of a source cell (invalid when filtered out)."""
         if not source_index.isValid():
             return QModelIndex()
-        if self._proxy_row_of is None:
-            self._proxy_row_of = dict(zip(self._visible, range(len(self._visible)), strict=True))  # C speed
-        row = self._proxy_row_of.get(source_index.row())
+        row = self._row_of().get(source_index.row())
         return QModelIndex() if row is None else self.createIndex(row, source_index.column())
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -169,6 +169,7 @@ class VmFilterProxy(QAbstractProxyModel):
 
     # -- internals
     def _rebuild_order(self) -> None:
+        self._order_pos = None
         model = self.sourceModel()
         n = 0 if model is None else self.source().rowCount()
         if self._sort_column < 0 or n == 0:
@@ -262,8 +263,57 @@ class VmFilterProxy(QAbstractProxyModel):
         hints = self.source().take_change_hints()
         resort = self._sort_column in hints.resorted
         rescope = self._scope is not None and hints.placement
-        refilter = (bool(self._tokens) and hints.text) or rescope or (hints.power and self._power_states is not None)
-        if rescope:
-            self._scope_rows = None
-        if resort or refilter:
+        refilter = (bool(self._tokens) and hints.text) or (hints.power and self._power_states is not None)
+        if resort or rescope:
+            if rescope:
+                self._scope_rows = None
             self._relayout(resort=resort)
+        elif refilter and not self._update_visible(hints.rows):
+            self._relayout(resort=False)
+
+    def _accepts(self, source_row: int) -> bool:
+        """Whether one source row passes the scope, power and search filters (the cached scope rows are current)."""
+        if self._scope_rows is not None and source_row not in self._scope_rows:
+            return False
+        if self._power_states is not None and self.source().rows()[source_row].power_state not in self._power_states:
+            return False
+        text = self.source().haystacks()[source_row]
+        return all(word in text for word in self._tokens)
+
+    def _update_visible(self, changed: set[int]) -> bool:
+        """Show / hide only the changed rows that now (no longer) match; False when a full re-filter is better.
+
+        Enrichment changes thousands of rows while a search is active; re-filtering all 50 000 each time costs
+        15-70 ms, while the changed rows rarely change their visibility. Insertions and removals keep the view's
+        selection and scroll position like any model change.
+        """
+        if self._scope is not None and self._scope_rows is None:
+            return False
+        row_of = self._row_of()
+        flips = [(i, want) for i in changed if (want := self._accepts(i)) != (i in row_of)]
+        if len(flips) > SMALL_CHANGE_ROWS:
+            return False
+        if not flips:
+            return True
+        if self._order_pos is None:
+            self._order_pos = dict(zip(self._order, range(len(self._order)), strict=True))
+        pos = self._order_pos.__getitem__
+        for source_row, want in flips:
+            at = bisect.bisect_left(self._visible, pos(source_row), key=pos)
+            if want:
+                self.beginInsertRows(QModelIndex(), at, at)
+                self._visible.insert(at, source_row)
+                self._proxy_row_of = None
+                self.endInsertRows()
+            else:
+                self.beginRemoveRows(QModelIndex(), at, at)
+                del self._visible[at]
+                self._proxy_row_of = None
+                self.endRemoveRows()
+        return True
+
+    def _row_of(self) -> dict[int, int]:
+        """Visible position of each visible source row (built lazily, at C speed)."""
+        if self._proxy_row_of is None:
+            self._proxy_row_of = dict(zip(self._visible, range(len(self._visible)), strict=True))
+        return self._proxy_row_of

@@ -118,6 +118,8 @@ class ChangeHints:
     text: bool = False
     placement: bool = False
     """Datacenter, cluster, host or folder (what the side tree's scopes match on)."""
+    rows: set[int] = field(default_factory=set)
+    """Source rows that changed."""
 
 
 @dataclass(slots=True)
@@ -235,6 +237,7 @@ class VmTableModel(QAbstractTableModel):
         """
         new = rows if isinstance(rows, PreparedRows) else self.prepare_rows(rows, self.sort_columns())
         self.beginResetModel()
+        self._hints = ChangeHints()  # row numbers change: a reset makes the proxy start over anyway
         self._splice(profile_id, new)
         self._orders = new.orders if len(self._blocks) == 1 else {}
         self.endResetModel()
@@ -246,6 +249,7 @@ class VmTableModel(QAbstractTableModel):
             groups.setdefault(row.profile_id, []).append(row)
         prepared = {p: self.prepare_rows(g, self.sort_columns()) for p, g in groups.items()}
         self.beginResetModel()
+        self._hints = ChangeHints()
         for profile_id in list(self._blocks):
             self._splice(profile_id, None)
         for profile_id, new in prepared.items():
@@ -312,6 +316,7 @@ class VmTableModel(QAbstractTableModel):
                     self._orders.pop(column, None)
             if old.power_state != row.power_state:
                 self._hints.power = True
+            self._hints.rows.add(i)
             first, last, count = min(first, i), max(last, i), count + 1
         if count:
             self.dataChanged.emit(self.index(first, 0), self.index(last, len(Column) - 1))
