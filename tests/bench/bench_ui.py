@@ -105,6 +105,24 @@ def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def cpu_times() -> tuple[int, int] | None:
+    """(steal, total) jiffies of all CPUs from /proc/stat (None where there is no such file)."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:9]
+    except OSError:
+        return None
+    values = [int(v) for v in fields]
+    return values[7], sum(values)
+
+
+def steal_since(before: tuple[int, int] | None) -> str:
+    """Share of CPU time the hypervisor took from this VM since ``before`` (a shared host slows every figure)."""
+    after = cpu_times()
+    if before is None or after is None or after[1] == before[1]:
+        return "unknown"
+    return f"{(after[0] - before[0]) * 100 / (after[1] - before[1]):.1f}%"
+
+
 def run_child(args: list[str], env: dict[str, str], timeout: float = 300) -> str:
     """Run this script as a child with ``args``; return its stdout (stderr passes through)."""
     done = subprocess.run(
@@ -468,11 +486,14 @@ def scenario_filter(rounds: int) -> None:
 
 
 # ------------------------------------------------------------------------------------------ 3. event-loop stalls
-def scenario_stall(enrich_s: float, idle_s: float, pause_log: str | None) -> None:
+def scenario_stall(enrich_s: float, idle_s: float, pause_log: str | None, search: str) -> None:
     """Run the stall benchmark in a child process."""
     args = ["--child", "stall", "--enrich-seconds", str(enrich_s), "--idle-seconds", str(idle_s)]
     args += ["--pause-log", pause_log] if pause_log else []
+    args += ["--search", search] if search else []
+    before = cpu_times()
     print(run_child(args, {}, timeout=600), end="")
+    print(f"CPU steal (time the hypervisor gave to other guests) during this scenario: {steal_since(before)}")
 
 
 def dict_keyring() -> Any:
@@ -584,7 +605,7 @@ class StallWatch:
 PROJECT_FILES = {p.name for p in (ROOT / "vmconsole_gui").rglob("*.py") if p.name != "__init__.py"}
 
 
-def child_stall(enrich_s: float, idle_s: float, pause_log: str | None = None) -> None:
+def child_stall(enrich_s: float, idle_s: float, pause_log: str | None = None, search: str = "") -> None:
     """Child: the real AppWindow against a 50k-VM simulator; ticks of a 5 ms timer and main-thread stack samples."""
     import asyncio
 
@@ -596,7 +617,7 @@ def child_stall(enrich_s: float, idle_s: float, pause_log: str | None = None) ->
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        loop.run_until_complete(stall_benchmark(enrich_s, idle_s, pause_log))
+        loop.run_until_complete(stall_benchmark(enrich_s, idle_s, pause_log, search))
 
 
 async def _open_window(base: Path, endpoint: dict[str, Any] | None) -> tuple[Any, str | None]:
@@ -623,7 +644,7 @@ async def _open_window(base: Path, endpoint: dict[str, Any] | None) -> tuple[Any
     return (window, notices), profile_id
 
 
-async def stall_benchmark(enrich_s: float, idle_s: float, pause_log: str | None = None) -> None:
+async def stall_benchmark(enrich_s: float, idle_s: float, pause_log: str | None = None, search: str = "") -> None:
     """Idle baseline, then connect to a 50k-VM simulator, list, enrich for ``enrich_s``; print the gap statistics."""
     import asyncio
 
@@ -674,6 +695,10 @@ async def stall_benchmark(enrich_s: float, idle_s: float, pause_log: str | None 
                 await asyncio.sleep(0.005)
             t_listed = time.perf_counter()
             marks.append((t_listed, f"full list seen ({ui.table_model.rowCount():,} rows)"))
+            if search:  # as if typed: enrichment then keeps changing which rows match
+                ui.search.setText(search)
+                ui.apply_search()
+                marks.append((time.perf_counter(), f"search {search!r}: {ui.proxy.rowCount():,} rows"))
             await asyncio.sleep(enrich_s)
             gaps = watch.stop()
             enriched = sum(1 for r in ui.table_model.rows() if r.tools_running is not None)
@@ -688,7 +713,11 @@ async def stall_benchmark(enrich_s: float, idle_s: float, pause_log: str | None 
                 sim.terminate()
             await sim.wait()
 
-    print(f"\n## 3. Event-loop stalls (5 ms timer) while the AppWindow lists {STALL_VMS:,} VMs (target: max < 50 ms)")
+    with_search = f", search {search!r} typed once listed" if search else ""
+    print(
+        f"\n## 3. Event-loop stalls (5 ms timer) while the AppWindow lists {STALL_VMS:,} VMs{with_search} "
+        "(target: max < 50 ms)"
+    )
     print(f"{'':44}{'ticks':>7}{'med gap':>9}{'p99':>8}{'max':>8}{'>50 ms':>8}")
     for label, g in (
         (f"idle app, {idle_s:.0f} s (baseline)", idle_gaps),
@@ -732,6 +761,9 @@ def main() -> None:
     parser.add_argument("--enrich-seconds", type=float, default=12.0, help="enrichment time measured (12 s)")
     parser.add_argument("--idle-seconds", type=float, default=3.0, help="idle baseline duration (3 s)")
     parser.add_argument(
+        "--search", default="", help="stall scenario: type this search once the list is shown (as a user would)"
+    )
+    parser.add_argument(
         "--pause-log", help="stall scenario: also write every pause over 20 ms as 'CLOCK_MONOTONIC-start ms' lines"
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -744,7 +776,7 @@ def main() -> None:
         child_filter(args.rounds)
         return
     if args.child == "stall":
-        child_stall(args.enrich_seconds, args.idle_seconds, args.pause_log)
+        child_stall(args.enrich_seconds, args.idle_seconds, args.pause_log, args.search)
         return
     try:
         commit = subprocess.run(
@@ -759,7 +791,7 @@ def main() -> None:
     if args.scenario in ("all", "filter"):
         scenario_filter(args.rounds)
     if args.scenario in ("all", "stall"):
-        scenario_stall(args.enrich_seconds, args.idle_seconds, args.pause_log)
+        scenario_stall(args.enrich_seconds, args.idle_seconds, args.pause_log, args.search)
     print(f"\nload average after: {load()}")
 
 

@@ -265,8 +265,8 @@ def test_a_new_list_brings_the_order_of_the_column_sorted_by(table):
 
 
 def test_bursts_of_bulk_changes_repaint_the_table_once(qtbot):
-    """Enrichment's bulk updates repaint every visible row, but at most once per BULK_REPAINT_MS."""
-    from vmconsole_gui.ui.vm_filter_proxy import BULK_REPAINT_MS, SMALL_CHANGE_ROWS
+    """Enrichment's bulk updates repaint every visible row, but at most once per REFRESH_DELAY_MS."""
+    from vmconsole_gui.ui.vm_filter_proxy import REFRESH_DELAY_MS, SMALL_CHANGE_ROWS
 
     model, proxy = VmTableModel(), VmFilterProxy()
     proxy.setSourceModel(model)
@@ -277,8 +277,8 @@ def test_bursts_of_bulk_changes_repaint_the_table_once(qtbot):
     for ip in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
         model.update_rows([dataclasses.replace(r, ip_address=ip) for r in many])
     assert repaints == []
-    qtbot.waitUntil(lambda: bool(repaints), timeout=BULK_REPAINT_MS * 8)
-    qtbot.wait(BULK_REPAINT_MS * 2)
+    qtbot.waitUntil(lambda: bool(repaints), timeout=REFRESH_DELAY_MS * 8)
+    qtbot.wait(REFRESH_DELAY_MS * 2)
     assert repaints == [(0, len(many) - 1)]
     assert {proxy.index(r, Column.IP).data() for r in range(proxy.rowCount())} == {"10.0.0.3"}
 

@@ -19,12 +19,11 @@ from vmconsole_gui.ui.vm_rows import search_tokens
 from vmconsole_gui.ui.vm_table_model import VmTableModel
 
 _Index = QModelIndex | QPersistentModelIndex
-REFRESH_DELAY_MS = 300
-"""Rows changed: re-sort / re-filter this long after the first change (all changes until then at once)."""
+REFRESH_DELAY_MS = 250
+"""Rows changed: re-sort / re-filter / repaint this long after the first change (all changes until then at once)."""
 SMALL_CHANGE_ROWS = 64
-"""Up to this many changed source rows are mapped one by one; a larger change repaints every visible row."""
-BULK_REPAINT_MS = 250
-"""Larger changes (enrichment's bursts) repaint the table at most this often: a full repaint costs ~15 ms."""
+"""Up to this many changed source rows are mapped one by one; a larger change repaints every visible row (with
+the next refresh)."""
 _CELL_FLAGS = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemNeverHasChildren
 ScopePredicate = Callable[[VmRecord], bool]
 
@@ -53,8 +52,7 @@ class VmFilterProxy(QAbstractProxyModel):
         self._source: VmTableModel | None = None
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self._refresh_after_changes)
-        self._repaint_timer = QTimer(self, singleShot=True, interval=BULK_REPAINT_MS)
-        self._repaint_timer.timeout.connect(self._repaint_all)
+        self._repaint_pending = False
 
     # -- wiring
     def setSourceModel(self, model: VmTableModel) -> None:  # type: ignore[override]
@@ -245,21 +243,19 @@ class VmFilterProxy(QAbstractProxyModel):
                 proxy = self.mapFromSource(self.source().index(src_row, 0))
                 if proxy.isValid():
                     self.dataChanged.emit(proxy, self.index(proxy.row(), self.columnCount() - 1), roles)
-        elif not self._repaint_timer.isActive():
-            self._repaint_timer.start()
+        else:  # enrichment's bursts: every visible row is repainted with the refresh (a full repaint is ~15 ms)
+            self._repaint_pending = True
         if not self._refresh_timer.isActive():  # a deadline, not a debounce: a steady stream must not starve it
             self._refresh_timer.start()
-
-    def _repaint_all(self) -> None:
-        if self._visible:
-            last = self.index(len(self._visible) - 1, self.columnCount() - 1)
-            self.dataChanged.emit(self.index(0, 0), last)
 
     def _refresh_after_changes(self) -> None:
         """Changed rows may now sort elsewhere or match the filters differently: re-sort / re-filter if so.
 
         Only what the changes touched is redone: a new IP matters to a search, a folder move to a tree scope.
         """
+        if self._repaint_pending and self._visible:  # first: a re-layout below repaints anyway, in the same pass
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._visible) - 1, self.columnCount() - 1))
+        self._repaint_pending = False
         hints = self.source().take_change_hints()
         resort = self._sort_column in hints.resorted
         rescope = self._scope is not None and hints.placement
