@@ -55,7 +55,7 @@ def test_desktop_file_matches_the_app() -> None:
     assert entry["Exec"] == "vmconsole-gui"
     assert entry["Icon"] == APP_ID
     assert entry["GenericName"] == "vSphere console launcher"
-    assert entry["Categories"] == "Network;RemoteAccess;System;"
+    assert entry["Categories"] == "Network;RemoteAccess;"  # one main category: one place in the menus
     assert entry["StartupWMClass"] == "vmconsole-gui"  # X11 WM_CLASS class = QApplication.applicationName()
     assert entry["Actions"] == "Demo;"
     demo = _desktop_entry(DESKTOP_FILE)["Desktop Action Demo"]
@@ -82,4 +82,4 @@ def test_metainfo_matches_the_project() -> None:
     assert next(r.get("version") for r in root.iter("release")) == __version__  # newest release first
     screenshot = root.findtext("screenshots/screenshot/image") or ""
     assert screenshot.endswith("/docs/screenshots/main-window.png")
-    assert [c.text for c in root.iter("category")] == ["Network", "RemoteAccess", "System"]
+    assert [c.text for c in root.iter("category")] == ["Network", "RemoteAccess"]
