@@ -11,11 +11,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
+from tests.certs import self_signed
 from vmconsole_gui.services.settings import (
     CorruptSettingsFileError,
     Pin,
@@ -31,23 +28,9 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 def _self_signed(common_name: str) -> tuple[bytes, bytes]:
     """(certificate DER, private key PEM) for a throwaway self-signed certificate."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(NOW - timedelta(days=1))
-        .not_valid_after(NOW + timedelta(days=3650))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-        .sign(key, hashes.SHA256())
+    return self_signed(
+        common_name, not_before=NOW - timedelta(days=1), not_after=NOW + timedelta(days=3650), dns_names=["localhost"]
     )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return cert.public_bytes(serialization.Encoding.DER), key_pem
 
 
 @pytest.fixture(scope="module")

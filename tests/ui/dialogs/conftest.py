@@ -6,11 +6,9 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from PySide6.QtWidgets import QApplication, QWidget
+
+from tests.certs import self_signed
 
 
 def shown_window(cls: type[QWidget], name: str | None = None) -> QWidget | None:
@@ -41,17 +39,4 @@ def make_der(
     not_after: dt.datetime | None = None,
 ) -> bytes:
     """A real self-signed certificate (DER) with the given validity."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before or now - dt.timedelta(days=1))
-        .not_valid_after(not_after or now + dt.timedelta(days=365))
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.DER)
+    return self_signed(common_name, not_before=not_before, not_after=not_after)[0]
