@@ -118,8 +118,7 @@ class InventoryController(QObject):
         prepared, plan, counts = await asyncio.to_thread(_prepare, records, self.table.sort_columns())
         if self._generation.get(profile_id) != generation:
             return
-        self._install_rows(profile_id, prepared, counts)
-        self._plans[profile_id] = plan
+        self._install_rows(profile_id, prepared, plan, counts)
         freeze_heap_if_large(self.table.rowCount())  # the table's and the proxy's new 50k-entry lists included
         if await self._apply_tree(profile_id, plan, generation):
             self._finish_install(profile_id)
@@ -143,14 +142,15 @@ class InventoryController(QObject):
     ) -> None:
         if self._generation.get(profile_id) != generation:
             return  # a newer list (or the profile's removal) superseded this one
-        self._install_rows(profile_id, prepared, counts)
-        self._plans[profile_id] = plan
+        self._install_rows(profile_id, prepared, plan, counts)
         self.tree.apply_plan(profile_id, plan)
         self._finish_install(profile_id)
 
-    def _install_rows(self, profile_id: str, prepared: PreparedRows, counts: FolderCounts) -> None:
+    def _install_rows(self, profile_id: str, prepared: PreparedRows, plan: TreePlan, counts: FolderCounts) -> None:
+        """Show the rows; keep the tree's plan and folder counts that later folder moves are applied to."""
         queued = self._queued.pop(profile_id, [])
         self.table.set_rows_for_profile(profile_id, prepared)
+        self._plans[profile_id] = plan
         self._folder_counts[profile_id] = counts
         if queued:
             self.vms_updated(queued)
