@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import re
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.fake_clients import FakeClientDir
 from tests.services.connections_rig import (  # noqa: F401 - fixtures
     Rig,
     rig_fixture,
@@ -29,39 +29,21 @@ exit "${FAKE_STATUS:-0}"
 """
 
 
-class Machine:
+class Machine(FakeClientDir):
     """A temp PATH with (optionally) a fake vmrc that records its argv; probes see only this environment."""
 
     def __init__(self, root: Path) -> None:
-        self.bin = root / "bin"
-        self.bin.mkdir(parents=True)
-        self.record = root / "argv.record"
-        self.env = {
-            "PATH": str(self.bin),
-            "HOME": str(root),
-            "XDG_DATA_HOME": str(root / "data"),
-            "XDG_DATA_DIRS": str(root / "none"),
-            "XDG_CONFIG_HOME": str(root / "config"),
-            "XDG_CONFIG_DIRS": str(root / "none"),
-            "FAKE_RECORD": str(self.record),
-        }
+        super().__init__(root, system_path=False)
 
     def install_vmrc(self, status: int = 0) -> Path:
-        path = self.bin / "vmrc"
-        path.write_text(FAKE)
-        path.chmod(0o755)
         self.env["FAKE_STATUS"] = str(status)
-        return path
+        return self.install("vmrc", FAKE)
 
     def probes(self) -> HostProbes:
         return HostProbes(self.env)
 
     def argv(self, timeout: float = 5.0) -> list[str]:
-        deadline = time.monotonic() + timeout
-        while not self.record.exists():
-            assert time.monotonic() < deadline, "the fake vmrc never ran"
-            time.sleep(0.02)
-        return [a.decode() for a in self.record.read_bytes().split(b"\0")[:-1]]
+        return [a.decode() for a in self.recorded_argv(timeout)]
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fake_clients import FakeClientDir
 from vmconsole_gui.services.launchers import (
     NO_CONSOLE_CLIENT_HELP,
     ConsoleClientKind,
@@ -44,43 +45,21 @@ esac
 HOST_HAS_VMWARE = bool(shutil.which("vmrc", path="/usr/bin:/bin") or shutil.which("vmware", path="/usr/bin:/bin"))
 
 
-class Rig:
+class Rig(FakeClientDir):
     """A temp bin dir with fake clients and real probes whose environment drives the fakes."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
-        self.bin = root / "bin"
-        self.bin.mkdir()
-        self.record = root / "argv.record"
-        self.env = {
-            "PATH": f"{self.bin}:/usr/bin:/bin",
-            "HOME": str(root),
-            "XDG_DATA_HOME": str(root / "data"),
-            "XDG_DATA_DIRS": str(root / "none"),
-            "XDG_CONFIG_HOME": str(root / "config"),
-            "XDG_CONFIG_DIRS": str(root / "none"),
-            "FAKE_RECORD": str(self.record),
-        }
+        super().__init__(root, system_path=True)
 
     def probes(self, **extra: str) -> HostProbes:
         return HostProbes({**self.env, **extra})
 
     def fake(self, name: str = "vmrc", mode: int = 0o755, text: str = FAKE) -> Path:
-        path = self.bin / name
-        path.write_text(text)
-        path.chmod(mode)
-        return path
+        return self.install(name, text, mode)
 
     def client(self, path: Path, kind: ConsoleClientKind = ConsoleClientKind.VMRC) -> DetectedClient:
         names = {ConsoleClientKind.VMRC: "VMware Remote Console", ConsoleClientKind.WORKSTATION: "VMware Workstation"}
         return DetectedClient(kind, path, (str(path),), names[kind], None, "test")
-
-    def recorded_argv(self, timeout: float = 5.0) -> list[bytes]:
-        deadline = time.monotonic() + timeout
-        while not self.record.exists():
-            assert time.monotonic() < deadline, "the fake client never ran"
-            time.sleep(0.02)
-        return self.record.read_bytes().split(b"\0")[:-1]
 
     def recorded_gdk_backend(self) -> str:
         self.recorded_argv()
