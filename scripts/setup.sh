@@ -17,6 +17,8 @@ APT_PACKAGES=(
   xvfb xauth gnome-keyring dbus-daemon desktop-file-utils appstream xdg-utils
   # A small system tray host for the tray tests (a bare Xvfb has none)
   trayer
+  # Packaging check: PyInstaller reads the bundled libraries with objdump
+  binutils
 )
 
 missing=()
