@@ -19,6 +19,8 @@ APT_PACKAGES=(
   trayer
   # Packaging check: PyInstaller reads the bundled libraries with objdump
   binutils
+  # govmomi's vCenter simulator (vcsim) for the SOAP client tests, built from Debian's Go sources
+  golang-go golang-github-vmware-govmomi-dev
 )
 
 missing=()
@@ -38,4 +40,5 @@ PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test,bundle]'
+scripts/build-vcsim.sh
 echo "vmconsole-gui is set up in $(pwd)/.venv"

@@ -1,0 +1,80 @@
+"""govmomi's vcsim — a vCenter simulator nobody here wrote — as a pytest fixture.
+
+The binary is built by ``scripts/build-vcsim.sh`` (``scripts/setup.sh`` runs it) into ``.cache/vcsim/vcsim``, or
+named by ``VMCONSOLE_VCSIM``. Without it the tests skip — except under CI (``CI`` set), where a missing binary is
+a failure: there, the setup must have built it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+_BINARY = Path(os.environ.get("VMCONSOLE_VCSIM", Path(__file__).resolve().parents[2] / ".cache/vcsim/vcsim"))
+
+
+@dataclass(frozen=True)
+class Vcsim:
+    """A running vcsim: where it listens and its credentials."""
+
+    host: str
+    port: int
+    username: str
+    password: str
+    process: subprocess.Popen[str]
+
+
+def vcsim_binary() -> Path:
+    """The vcsim binary, or skip (fail under CI) when it was not built."""
+    if _BINARY.is_file() and os.access(_BINARY, os.X_OK):
+        return _BINARY
+    message = f"govmomi's vcsim is not built at {_BINARY} (run scripts/build-vcsim.sh)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def start_vcsim(*args: str) -> Vcsim:
+    """Start vcsim on a free loopback port with ``args`` and wait for its URL line."""
+    process = subprocess.Popen(
+        [str(vcsim_binary()), "-l", "127.0.0.1:0", "-username", "vc-user", "-password", "vc-pass!", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    deadline = time.monotonic() + 30
+    line = ""
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if line.startswith("VCSIM_URL=") or not line:
+            break
+    match = re.match(r"VCSIM_URL=(\S+)", line)
+    if not match:
+        process.kill()
+        raise RuntimeError(f"vcsim did not start (last line {line!r})")
+    url = urlsplit(match.group(1))
+    assert url.hostname and url.port
+    return Vcsim(url.hostname, url.port, "vc-user", "vc-pass!", process)
+
+
+@pytest.fixture
+def vcsim() -> Iterator[Vcsim]:
+    """A fresh vcsim: 1 datacenter, 2 clusters of 3 hosts + 1 standalone host, 3 VMs per cluster and host (9)."""
+    server = start_vcsim("-vm", "3", "-cluster", "2")
+    try:
+        yield server
+    finally:
+        server.process.terminate()
+        try:
+            server.process.wait(10)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
