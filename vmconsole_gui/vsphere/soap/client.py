@@ -14,7 +14,7 @@ import importlib
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -132,7 +132,11 @@ class SoapClient:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     # ------------------------------------------------------------------------------------------------ inventory
-    async def inventory(self) -> tuple[list[VmProperties], AsyncIterator[InventoryDelta]]:
+    async def vms(self) -> list[VmProperties]:
+        """Every VM now, in one paged ``RetrievePropertiesEx`` pass (no update stream)."""
+        return await self._call(lambda: self._retrieve_all(InventoryMirror()), Operation.LIST)
+
+    async def inventory(self) -> tuple[list[VmProperties], AsyncGenerator[InventoryDelta, None]]:
         """Every VM now (paged ``RetrievePropertiesEx``), and an endless iterator of the changes after it.
 
         The iterator runs a ``WaitForUpdatesEx`` loop on a filter over the same view; it survives a lost session
@@ -165,7 +169,7 @@ class SoapClient:
         self._log_skipped(mirror)
         return mirror.rows()
 
-    async def _updates(self, mirror: InventoryMirror) -> AsyncIterator[InventoryDelta]:
+    async def _updates(self, mirror: InventoryMirror) -> AsyncGenerator[InventoryDelta, None]:
         state: dict[str, Any] = {"filter": None, "view": None, "version": "", "new_session": False}
         backoff = 1.0
         while not self._closed:

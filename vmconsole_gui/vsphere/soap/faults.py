@@ -34,13 +34,17 @@ from ..tls import TrustSettings
 from .trust import certificate_error
 from .wire import AnswerTooLarge
 
-__all__ = ["ResponseTooLarge", "SoapMethodMissing", "translate"]
+__all__ = ["ResponseTooLarge", "SoapMethodMissing", "SoapUnavailable", "translate"]
 
 _MAX_SERVER_TEXT = 500
 
 
 class ResponseTooLarge(MalformedResponse):
     """The server's answer went past the size cap; reading stopped at the cap."""
+
+
+class SoapUnavailable(VSphereError):
+    """``/sdk`` answered with an HTTP status other than SOAP's 200/500 (e.g. 404): no SOAP API there."""
 
 
 class SoapMethodMissing(ApiError):
@@ -129,6 +133,9 @@ def translate(
             phase="read",
             timeout_s=timeout_s,
         )
+    status = str(exc).split(" ", 1)[0]
+    if type(exc) is http.client.HTTPException and status.isdigit():  # pyvmomi: any status but 200/500
+        return SoapUnavailable(f"{where} does not offer vCenter's SOAP API at /sdk (HTTP {status}).", host=host)
     if isinstance(exc, http.client.HTTPException | ConnectionError | EOFError):
         return ConnectionDropped(
             f"{host} closed the connection before answering (SOAP). Try again; if it keeps happening, check the "
