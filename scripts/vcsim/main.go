@@ -32,16 +32,18 @@ func main() {
 	if err := model.Create(); err != nil {
 		log.Fatal(err)
 	}
-	defer model.Remove()
 	model.Service.RegisterEndpoints = true
 	model.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*username, *password)}
 	model.Service.TLS = new(tls.Config)
 	server := model.Service.NewServer()
-	defer server.Close()
 	fmt.Printf("VCSIM_URL=%s\n", server.URL)
 	_ = os.Stdout.Sync()
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 	<-stop
+	// A test server: drop clients still waiting (e.g. in WaitForUpdatesEx) instead of waiting for them.
+	server.CloseClientConnections()
+	server.Close()
+	model.Remove() // the datastore directories vcsim made
 }

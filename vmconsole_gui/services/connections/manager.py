@@ -41,6 +41,7 @@ from vmconsole_gui.vsphere.errors import (
     AlreadyInDesiredState,
     ApiError,
     CertificateUntrusted,
+    ConsoleTicketsUnsupported,
     LoginFailed,
     PinMismatch,
     RequestTimeout,
@@ -50,8 +51,9 @@ from vmconsole_gui.vsphere.errors import (
 from vmconsole_gui.vsphere.models import ConsoleType, PowerAction, PowerState
 from vmconsole_gui.vsphere.network_thread import shared_network_thread
 from vmconsole_gui.vsphere.redaction import Secret as WireSecret
+from vmconsole_gui.vsphere.soap.client import SoapClient
 from vmconsole_gui.vsphere.tickets import ConsoleTicket
-from vmconsole_gui.vsphere.tls import CertificateInfo
+from vmconsole_gui.vsphere.tls import CertificateInfo, TrustSettings
 
 if TYPE_CHECKING:  # inventory_cache imports .records, which imports this package: no runtime import here
     from vmconsole_gui.services.inventory_cache import InventoryCache
@@ -66,6 +68,7 @@ from .records import (
     VmRecord,
     listing_records,
 )
+from .soap_path import INVENTORY_VIA_REST, INVENTORY_VIA_SOAP, SoapPath
 
 __all__ = ["BATCH_INTERVAL_S", "ConnectionManager", "NotConnected"]
 
@@ -95,6 +98,11 @@ class _Entry:
     job: asyncio.Task[None] | None = None
     enrich_task: asyncio.Task[None] | None = None
     keepalive_task: asyncio.Task[None] | None = None
+    soap: SoapPath | None = None
+    """The PropertyCollector path when the vCenter offers ``/sdk`` (else None: REST listing + enrichment)."""
+    watch_task: asyncio.Task[None] | None = None
+    tickets_via_soap: bool = False
+    """REST had no console tickets here (vCenter before 7.0 U1) but SOAP had: ask SOAP first from now on."""
     side_tasks: set[asyncio.Task[None]] = field(default_factory=set)
     stored_rejected: bool = False
     trust_password: tuple[Secret, bool] | None = None
@@ -151,6 +159,8 @@ class ConnectionManager:
         client_factory: builds a :class:`VSphereClient` (tests pass shorter timeouts); it is called as
             ``factory(host, username, password, port=…, pins=…, extra_ca_pem=…, max_concurrency=…, network=…)``.
         keepalive_s: seconds between session keep-alives while connected.
+        soap_factory: builds the :class:`SoapClient` of the PropertyCollector path (None: REST listing only); called
+            as ``factory(host, port, trust, username, password)``.
 
     """
 
@@ -166,6 +176,7 @@ class ConnectionManager:
         enrich_concurrency: int = 8,
         client_factory: Callable[..., VSphereClient] = VSphereClient,
         keepalive_s: float = 600.0,
+        soap_factory: Callable[..., SoapClient] | None = SoapClient,
     ) -> None:
         if enrich_concurrency < 1:
             raise ValueError("enrich_concurrency must be at least 1")
@@ -180,6 +191,7 @@ class ConnectionManager:
         self._enrich_concurrency = enrich_concurrency
         self._client_factory = client_factory
         self._keepalive_s = keepalive_s
+        self._soap_factory = soap_factory
         self._entries: dict[str, _Entry] = {}
         self._pending: dict[tuple[str, str], VmRecord] = {}
         self._flush_handle: asyncio.TimerHandle | None = None
@@ -400,7 +412,19 @@ class ConnectionManager:
     async def console_ticket(self, profile_id: str, vm_id: str, console_type: ConsoleType) -> ConsoleTicket:
         """A fresh, single-use console ticket (ahead of enrichment); use it at once, never log or keep it."""
         entry, client = self._live(profile_id)
-        return await self._user_call(entry, lambda: client.create_console_ticket(vm_id, ConsoleType(console_type)))
+        console = ConsoleType(console_type)
+        soap = entry.soap
+        if soap is not None and entry.tickets_via_soap:
+            return await self._user_call(entry, lambda: soap.ticket(vm_id, console))
+        try:
+            return await self._user_call(entry, lambda: client.create_console_ticket(vm_id, console))
+        except ConsoleTicketsUnsupported:
+            if soap is None:
+                raise
+        ticket = await self._user_call(entry, lambda: soap.ticket(vm_id, console))
+        entry.tickets_via_soap = True
+        log.info("%s: console tickets come from SOAP (this vCenter's REST API has none)", entry.profile.name)
+        return ticket
 
     # ---------------------------------------------------------------------------------------------- internals
     def _entry(self, profile_id: str) -> _Entry:
@@ -509,6 +533,9 @@ class ConnectionManager:
         except BaseException:
             await asyncio.shield(self._close_client(client))
             raise
+        if self._soap_factory is not None:
+            trust = TrustSettings(pins=dict(self._pins.fingerprints), extra_ca_pem=self._extra_ca_pem)
+            entry.soap = await SoapPath.open(self._soap_factory, profile, WireSecret(secret.reveal()), trust)
         entry.client = client
         entry.stored_rejected = False
         if typed is not None:
@@ -521,11 +548,16 @@ class ConnectionManager:
 
     async def _refresh_job(self, entry: _Entry, client: VSphereClient) -> None:
         await self._cancel(entry.enrich_task)
+        await self._cancel(entry.watch_task)
         self._set_state(entry, ConnectionStatus.CONNECTED, refreshing=True)
         await self._list(entry, client)
 
     async def _list(self, entry: _Entry, client: VSphereClient) -> None:
         profile = entry.profile
+        if entry.soap is not None:
+            if await self._list_soap(entry, entry.soap):
+                return
+            await self._drop_soap(entry)
         try:
             inventory = await client.inventory()
         except VSphereError as exc:
@@ -541,10 +573,54 @@ class ConnectionManager:
         entry.datacenter_ids = tuple(dc.datacenter for dc in inventory.datacenters)
         self._drop_pending(profile.id)
         self._emit("inventory_replaced", profile.id, list(records.values()), False)
-        self._set_state(entry, ConnectionStatus.CONNECTED, vm_count=len(records))
+        self._set_state(entry, ConnectionStatus.CONNECTED, vm_count=len(records), via=INVENTORY_VIA_REST)
         freeze_heap_if_large(len(records))
         await self._save_cache(entry)
         entry.enrich_task = asyncio.ensure_future(self._enrich(entry, client))
+
+    async def _list_soap(self, entry: _Entry, soap: SoapPath) -> bool:
+        """List through the PropertyCollector and start its update stream; False to fall back to REST."""
+        await self._cancel(entry.watch_task)
+        try:
+            records = await soap.snapshot()
+        except VSphereError as exc:
+            log.info("%s: PropertyCollector listing failed (%s); using REST", entry.profile.name, exc.user_message)
+            return False
+        freeze_heap_if_large(len(records))
+        self._install_records(entry, records)
+        self._set_state(entry, ConnectionStatus.CONNECTED, vm_count=len(records), via=INVENTORY_VIA_SOAP)
+        entry.watch_task = asyncio.ensure_future(self._watch(entry, soap))
+        await self._save_cache(entry)
+        return True
+
+    def _install_records(self, entry: _Entry, records: dict[str, VmRecord]) -> None:
+        entry.records = records
+        entry.stale = False
+        self._drop_pending(entry.profile.id)
+        self._emit("inventory_replaced", entry.profile.id, list(records.values()), False)
+
+    async def _watch(self, entry: _Entry, soap: SoapPath) -> None:
+        """Apply WaitForUpdatesEx changes as they come: rows in place, a re-publish when VMs come or go."""
+
+        def changed(records: list[VmRecord]) -> None:
+            for record in records:
+                self._pending[(entry.profile.id, record.vm_id)] = record
+            if self._flush_handle is None:
+                self._flush_handle = asyncio.get_running_loop().call_later(BATCH_INTERVAL_S, self._flush)
+
+        def membership(records: dict[str, VmRecord]) -> None:
+            self._install_records(entry, records)
+            self._set_state(entry, ConnectionStatus.CONNECTED, vm_count=len(records))
+
+        if self._entries.get(entry.profile.id) is entry:
+            await soap.watch(entry.records, changed, membership)
+
+    async def _drop_soap(self, entry: _Entry) -> None:
+        soap, entry.soap = entry.soap, None
+        await self._cancel(entry.watch_task)
+        entry.watch_task = None
+        if soap is not None:
+            await soap.aclose()
 
     async def _enrich(self, entry: _Entry, client: VSphereClient) -> None:
         enricher = Enricher(client, entry.gate, self._enrich_concurrency)
@@ -602,6 +678,7 @@ class ConnectionManager:
         entry.side_tasks.clear()
         for task in tasks:
             await self._cancel(task)
+        await self._drop_soap(entry)
         client, entry.client = entry.client, None
         if client is not None:
             await self._close_client(client)
@@ -651,9 +728,13 @@ class ConnectionManager:
         pin_changed: bool = False,
         refreshing: bool = False,
         vm_count: int | None = None,
+        via: str | None = None,
     ) -> None:
         count = vm_count if vm_count is not None else entry.state.vm_count
-        state = ConnectionState(entry.profile.id, status, message, certificate, pin_changed, count, refreshing)
+        path = via if via is not None else (entry.state.inventory_via if status is ConnectionStatus.CONNECTED else "")
+        state = ConnectionState(
+            entry.profile.id, status, message, certificate, pin_changed, count, refreshing, inventory_via=path
+        )
         if state != entry.state:
             entry.state = state
             log.debug("%s: %s %s", entry.profile.name, status.value, message)

@@ -65,6 +65,8 @@ class ConnectionState:
     pin_changed: bool = False
     vm_count: int | None = None
     refreshing: bool = False
+    inventory_via: str = ""
+    """How the VMs are read while connected: the PropertyCollector with live updates, or the polled REST listing."""
 
 
 @dataclass(frozen=True, slots=True)
