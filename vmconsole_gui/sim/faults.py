@@ -13,6 +13,8 @@ Endpoint names (used as keys of the per-endpoint dicts, the ``--error-rate ENDPO
 - ``ticket_error``: force every console-tickets call to fail with this error type (``UNAUTHORIZED``,
   ``RESOURCE_INACCESSIBLE``, ``SERVICE_UNAVAILABLE``, ``ERROR``, ``NOT_FOUND``, ``INVALID_ARGUMENT``,
   ``NOT_ALLOWED_IN_CURRENT_STATE``, ``UNAUTHENTICATED`` …); None = normal behaviour.
+- ``error_text``: the ``default_message`` of injected errors and forced ticket errors (None = a generic sentence),
+  e.g. a megabyte of text or markup to test how clients show server messages.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ class Faults:
     malformed_rates: dict[str, float] = field(default_factory=dict)
     malformed_kind: str = "truncate"
     ticket_error: str | None = None
+    error_text: str | None = None
     seed: int = 1
     _rng: random.Random = field(init=False, repr=False)
     _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
@@ -89,6 +92,7 @@ class Faults:
         self.drop_rate = self.malformed_rate = 0.0
         self.latencies, self.error_rates, self.drop_rates, self.malformed_rates = {}, {}, {}, {}
         self.ticket_error = None
+        self.error_text = None
         self.error_type = "SERVICE_UNAVAILABLE"
         self.malformed_kind = "truncate"
 

@@ -160,6 +160,16 @@ class Inventory:
         """The VM with ``vm_id``, or None."""
         return self.vms.get(vm_id)
 
+    def rename(self, object_id: str, name: str) -> None:
+        """Give a VM, host, cluster, datacenter or folder any name (tests of hostile names); KeyError if unknown."""
+        for table in (self.vms, self.hosts, self.clusters, self.datacenters, self.folders):
+            item = table.get(object_id)
+            if item is not None:
+                item.name = name
+                self.build_indexes()
+                return
+        raise KeyError(f"no object {object_id!r} in the simulated inventory")
+
     def set_power_state(self, vm_id: str, state: str) -> None:
         """Force a VM into ``state`` (no state-machine check) and notify listeners if on/off changed."""
         if state not in POWER_STATES:

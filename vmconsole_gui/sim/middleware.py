@@ -28,9 +28,9 @@ def session_id_of(request: web.Request) -> str | None:
 
 
 def _injected_error(state: SimState) -> VapiError:
-    if state.faults.error_type == "SERVICE_UNAVAILABLE":
+    if state.faults.error_type == "SERVICE_UNAVAILABLE" and state.faults.error_text is None:
         return service_unavailable()
-    return generic(state.faults.error_type)
+    return generic(state.faults.error_type, state.faults.error_text)
 
 
 @web.middleware

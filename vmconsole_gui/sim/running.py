@@ -106,6 +106,10 @@ class RunningSimulator:
         """One VM record (KeyError if unknown)."""
         return self._sim.vm(vm_id)
 
+    def rename(self, object_id: str, name: str) -> None:
+        """Rename a VM, host, cluster, datacenter or folder (on the simulator loop; KeyError if unknown)."""
+        self._in_loop(lambda: self._sim.inventory.rename(object_id, name))
+
     def set_power_state(self, vm_id: str, state: str) -> None:
         """Force a VM's power state (runs on the simulator loop so console listeners see it there)."""
         self._in_loop(lambda: self._sim.set_power_state(vm_id, state))

@@ -125,7 +125,7 @@ async def create_ticket(request: web.Request) -> web.StreamResponse:
     ticket_type = _ticket_type(family(request), await request.read())
     vm = _vm(request)
     if state.faults.ticket_error:
-        raise generic(state.faults.ticket_error)
+        raise generic(state.faults.ticket_error, state.faults.error_text)
     if ticket_type == "VMRC":
         clone = state.tickets.issue_vmrc_clone(state.vcenter_cert.sha1_dashed)
         uri = f"vmrc://clone:{clone}@{state.host}:{state.port}/?moid={vm.vm_id}"
