@@ -162,3 +162,10 @@ def test_tooltip_markup_is_always_rich_text_with_escaped_content(text):
     assert tip.startswith('<p style="white-space:pre-wrap">') and tip.endswith("</p>")
     inner = tip.removeprefix('<p style="white-space:pre-wrap">').removesuffix("</p>")
     assert "<" not in inner and ">" not in inner
+
+
+@given(st.text(max_size=300))
+def test_text_found_plain_is_left_as_it_is(text):
+    if display_text.is_plain(text):  # the fast path; anything else takes the character rules
+        assert display_text.clean(text, 300) == text
+        assert display_text.escaped(text, 300) == text

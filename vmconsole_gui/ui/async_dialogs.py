@@ -17,6 +17,9 @@ import qasync
 import shiboken6
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
+from vmconsole_gui.services import display_text
+from vmconsole_gui.ui.plain_text import plain_message_box
+
 K = TypeVar("K", bound=Hashable)
 P = ParamSpec("P")
 
@@ -97,17 +100,22 @@ def _message_box(
     informative: str | None,
     details: str | None,
 ) -> QMessageBox:
+    """A message box that shows every text literally: cleaned, bounded and as plain text.
+
+    Titles and messages may quote a server's words, which must neither flood the box nor be read as HTML.
+    """
+    text = display_text.message(text)
     box = QMessageBox(parent)
     box.setIcon(icon)
-    box.setWindowTitle(title)
+    box.setWindowTitle(display_text.window_title(title))
     box.setText(text)
-    box.setAccessibleName(title)
+    box.setAccessibleName(display_text.line(title, display_text.LIMITS["title"]))
     box.setAccessibleDescription(text)
     if informative:
-        box.setInformativeText(informative)
+        box.setInformativeText(display_text.message(informative))
     if details:
-        box.setDetailedText(details)
-    return box
+        box.setDetailedText(display_text.message(details, limit=20000))
+    return plain_message_box(box)
 
 
 async def ask(

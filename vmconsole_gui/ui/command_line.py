@@ -18,6 +18,7 @@ import io
 import logging
 from typing import TYPE_CHECKING
 
+from vmconsole_gui.services import display_text
 from vmconsole_gui.services.connect_target import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -28,6 +29,7 @@ from vmconsole_gui.services.connect_target import (
     resolve_vm,
 )
 from vmconsole_gui.services.connections.records import ConnectionStatus, VmRecord
+from vmconsole_gui.ui.vm_rows import display_record
 
 if TYPE_CHECKING:
     from vmconsole_gui.ui.app_window import AppWindow
@@ -77,7 +79,17 @@ async def wait_for_inventory(app: AppWindow, profile_id: str, profile_name: str,
 async def open_connect_target(
     app: AppWindow, target: str, console: ConsoleChoice | None, *, timeout_s: float = INVENTORY_TIMEOUT_S
 ) -> tuple[int, str]:
-    """Resolve ``target`` and start opening its console; ``(exit status, message)``."""
+    """Resolve ``target`` and start opening its console; ``(exit status, message)``.
+
+    The message is printed by the second launch in a terminal: it is cleaned (no escape sequences from VM names).
+    """
+    status, text = await _open_connect_target(app, target, console, timeout_s)
+    return status, display_text.message(text)
+
+
+async def _open_connect_target(
+    app: AppWindow, target: str, console: ConsoleChoice | None, timeout_s: float
+) -> tuple[int, str]:
     try:
         profile, vm_part = resolve_profile(target, app.services.profiles.list())
     except TargetError as exc:
@@ -86,7 +98,7 @@ async def open_connect_target(
     if problem is not None:
         return EXIT_FAILURE, problem
     try:
-        record = resolve_vm(vm_part, app.manager.records(profile.id), profile.name)
+        record = display_record(resolve_vm(vm_part, app.manager.records(profile.id), profile.name))
     except TargetError as exc:
         return EXIT_USAGE, str(exc)
     app.window.run(open_record(app, record, console))

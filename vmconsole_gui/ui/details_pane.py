@@ -1,4 +1,8 @@
-"""Details of the selected VM: power, guest OS, IP and host name, host, cluster, CPU / memory, Tools state."""
+"""Details of the selected VM: power, guest OS, IP and host name, host, cluster, CPU / memory, Tools state.
+
+The pane shows display records (:func:`~vmconsole_gui.ui.vm_rows.display_record`) in plain-text labels; numbers a
+server sent out of any sensible range (or that the client dropped to None) read "unknown".
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
+from vmconsole_gui.services import display_text
 from vmconsole_gui.services.connections.records import VmRecord
+from vmconsole_gui.ui.vm_rows import display_record
 from vmconsole_gui.ui.vm_table_model import POWER_LABELS
 
 _FIELDS = (
@@ -28,10 +34,21 @@ _FIELDS = (
 )
 
 
-def _memory(mib: int | None) -> str:
-    if mib is None:
+MAX_MEMORY_MIB = 2**40
+"""Memory sizes above this (a million TiB) are not believed: shown as "unknown"."""
+MAX_CPUS = 1 << 16
+
+
+def memory_text(mib: object) -> str:
+    """``512 MiB`` / ``16 GiB``; "unknown" for None, a non-integer, a negative or an absurdly large value."""
+    if isinstance(mib, bool) or not isinstance(mib, int) or not 0 <= mib <= MAX_MEMORY_MIB:
         return "unknown"
     return f"{mib / 1024:g} GiB" if mib >= 1024 else f"{mib} MiB"
+
+
+def cpu_text(count: object) -> str:
+    """The number of virtual CPUs, or "unknown" (None, not an integer, below 1 or absurdly many)."""
+    return display_text.number(count, minimum=1, maximum=MAX_CPUS)
 
 
 class DetailsPane(QWidget):
@@ -43,6 +60,7 @@ class DetailsPane(QWidget):
         self.setAccessibleName("VM details")
         layout = QVBoxLayout(self)
         self._heading = QLabel("No VM selected")
+        self._heading.setTextFormat(Qt.TextFormat.PlainText)
         self._heading.setObjectName("detailsHeading")
         font = self._heading.font()
         font.setBold(True)
@@ -55,6 +73,7 @@ class DetailsPane(QWidget):
         self._values: dict[str, QLabel] = {}
         for key, label in _FIELDS:
             value = QLabel("")
+            value.setTextFormat(Qt.TextFormat.PlainText)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setWordWrap(True)
             value.setAccessibleName(label)
@@ -74,6 +93,7 @@ class DetailsPane(QWidget):
         """Show ``row`` (``None`` clears the pane); ``loading`` marks fields still being fetched.
 
         ``hardware`` (from the VM's details) is kept when the same VM is shown again without it (a list update).
+        ``row`` may come straight from the services: it is cleaned here.
         """
         shown = None if row is None else (row.profile_id, row.vm_id)
         if hardware is None:
@@ -84,6 +104,8 @@ class DetailsPane(QWidget):
             for label in self._values.values():
                 label.setText("")
             return
+        row = display_record(row)
+        hardware = display_text.line(hardware, display_text.LIMITS["name"])
         self._heading.setText(row.name)
         pending = "loading…" if loading else "unknown"
         if row.tools_running is None:
@@ -100,8 +122,8 @@ class DetailsPane(QWidget):
             "cluster": (row.cluster or "none (standalone host)") if row.host else "unknown",
             "datacenter": row.datacenter or "unknown",
             "folder": row.folder or "(root)",
-            "cpu": str(row.cpu_count) if row.cpu_count is not None else "unknown",
-            "memory": _memory(row.memory_mib),
+            "cpu": cpu_text(row.cpu_count),
+            "memory": memory_text(row.memory_mib),
             "tools": tools,
             "vcenter": row.vcenter,
             "hardware": hardware or ("loading…" if loading else ""),

@@ -13,9 +13,11 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from vmconsole_gui.services import display_text
 from vmconsole_gui.services.connections.records import ConnectionState, ConnectionStatus, VmRecord
 from vmconsole_gui.services.heap import freeze_heap_if_large
 from vmconsole_gui.ui.inventory_tree import InventoryTreeModel, TreePlan, plan_tree, replan_folders
+from vmconsole_gui.ui.vm_rows import display_record
 from vmconsole_gui.ui.vm_table_model import PreparedRows, VmTableModel
 
 
@@ -37,7 +39,8 @@ def _folder_counts(records: Iterable[VmRecord]) -> FolderCounts:
 
 
 def _prepare(records: list[VmRecord], sort_columns: tuple[int, ...]) -> tuple[PreparedRows, TreePlan, FolderCounts]:
-    return VmTableModel.prepare_rows(records, sort_columns), plan_tree(records), _folder_counts(records)
+    prepared = VmTableModel.prepare_rows(records, sort_columns)  # display records: the tree shows the same names
+    return prepared, plan_tree(prepared.rows), _folder_counts(prepared.rows)
 
 
 UPDATE_BUDGET_S = 0.004
@@ -160,7 +163,11 @@ class InventoryController(QObject):
         self.inventory_changed.emit(profile_id, self._stale.get(profile_id, False))
 
     def vms_updated(self, records: Sequence[VmRecord]) -> None:
-        """Some VMs changed (power, enrichment): queued and applied in chunks, so the window never freezes."""
+        """Some VMs changed (power, enrichment): queued and applied in chunks, so the window never freezes.
+
+        They are display records from here on, like the table's rows (their folders are compared with those).
+        """
+        records = [display_record(r) for r in records]
         if self._queued:  # a replaced list is being prepared: its updates wait for it
             for r in records:
                 if r.profile_id in self._queued:
@@ -263,14 +270,14 @@ class InventoryController(QObject):
         return self._stale.get(profile_id, False)
 
     def status_text(self, profile_id: str) -> tuple[str, str]:
-        """(short label, human message) of a profile's state, for lists and tooltips."""
+        """(short label, human message) of a profile's state, for lists and tooltips; the message is cleaned."""
         state = self._states.get(profile_id)
         if state is None:
             return (STATUS_LABELS[ConnectionStatus.IDLE], "")
         label = STATUS_LABELS[state.status]
         if state.status is ConnectionStatus.CONNECTED and state.refreshing:
             label = "refreshing…"
-        return (label, state.message)
+        return (label, display_text.message(state.message))
 
     def _show_profile(self, profile_id: str) -> None:
         name = self._names.get(profile_id, profile_id)

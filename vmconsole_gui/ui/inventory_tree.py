@@ -13,6 +13,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QIcon, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QStyle, QWidget
 
+from vmconsole_gui.services import display_text
 from vmconsole_gui.services.connections.records import VmRecord
 
 SCOPE_ROLE = Qt.ItemDataRole.UserRole + 10
@@ -147,14 +148,16 @@ class InventoryTreeModel(QStandardItemModel):
     def set_profile(
         self, profile_id: str, name: str, status: str = "", tooltip: str = "", icon: QIcon | None = None
     ) -> None:
-        """Create or update the top-level node of one vCenter profile."""
+        """Create or update the top-level node of one vCenter profile (the tooltip is shown as literal text)."""
+        name = display_text.name(name)
+        status = display_text.line(status)
         item = self._profile_items.get(profile_id)
         if item is None:
             item = self._item(name, Scope(profile_id), "vcenter")
             self._profile_items[profile_id] = item
             self.appendRow(item)
         item.setText(f"{name} — {status}" if status else name)
-        item.setToolTip(tooltip or name)
+        item.setToolTip(display_text.tooltip(tooltip or name))
         item.setData(f"{name}: {status or 'not connected'}", Qt.ItemDataRole.AccessibleTextRole)
         if icon is not None:
             item.setIcon(icon)
@@ -259,10 +262,12 @@ class InventoryTreeModel(QStandardItemModel):
         return QModelIndex()
 
     def _item(self, text: str, scope: Scope, kind: str) -> QStandardItem:
+        """A node showing ``text`` cleaned (the plan's names may come straight from a server)."""
+        text = display_text.name(text)
         item = QStandardItem(self._icons[kind], text)
         item.setEditable(False)
         item.setData(scope, SCOPE_ROLE)
         item.setData(f"{kind.capitalize()} {text}", Qt.ItemDataRole.AccessibleTextRole)
         if scope.folder is not None:
-            item.setToolTip(f"Folder {scope.folder}")
+            item.setToolTip(display_text.tooltip(f"Folder {display_text.path(scope.folder)}"))
         return item

@@ -31,6 +31,7 @@ from vmconsole_gui.services.connections.records import ConnectionState, Connecti
 from vmconsole_gui.ui.details_pane import DetailsPane
 from vmconsole_gui.ui.inventory_controller import InventoryController
 from vmconsole_gui.ui.inventory_tree import InventoryTreeModel
+from vmconsole_gui.ui.plain_text import PlainStatusBar
 from vmconsole_gui.ui.vm_filter_proxy import VmFilterProxy
 from vmconsole_gui.ui.vm_table_model import ROW_ROLE, Column, VmTableModel
 from vmconsole_gui.vsphere.models import PowerAction
@@ -228,6 +229,7 @@ class MainWindow(QMainWindow):
 
         self.count_label = QLabel(self)
         self.count_label.setObjectName("countLabel")
+        self.setStatusBar(PlainStatusBar(self))  # every message (often a server's words) is cleaned and bounded
         self.statusBar().addPermanentWidget(self.count_label)
         self.resize(1280, 760)
 

@@ -20,6 +20,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QIcon, QKeyEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QFrame, QLabel, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
+from vmconsole_gui.services import display_text
 from vmconsole_gui.services.connections.records import VmRecord
 from vmconsole_gui.ui.vm_rows import search_tokens
 
@@ -154,10 +155,12 @@ class QuickPalette(QDialog):
         matches = rank_matches(records, haystacks, self.search.text(), self._boost_snapshot)
         self.model.removeRows(0, self.model.rowCount())
         for record in matches:
-            name = QStandardItem(self._icons.get(record.power_state, QIcon()), record.name)
+            shown, vcenter = display_text.name(record.name), display_text.name(record.vcenter)
+            name = QStandardItem(self._icons.get(record.power_state, QIcon()), shown)
             name.setData(record, RECORD_ROLE)
-            name.setToolTip(f"{record.name} on {record.vcenter} ({record.power_state.replace('_', ' ').lower()})")
-            self.model.appendRow([name, QStandardItem(record.vcenter)])
+            power = display_text.name(record.power_state.replace("_", " ").lower())
+            name.setToolTip(display_text.tooltip(f"{shown} on {vcenter} ({power})"))
+            self.model.appendRow([name, QStandardItem(vcenter)])
         self.list.resizeColumnToContents(0)
         if matches:
             self.list.setCurrentIndex(self.model.index(0, 0))

@@ -25,6 +25,7 @@ from PySide6.QtGui import QAction, QFont, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
 from vmconsole_gui.resources import find_resource
+from vmconsole_gui.services import display_text
 from vmconsole_gui.services.autostart import autostart_supported
 from vmconsole_gui.services.connections.records import VmRecord
 from vmconsole_gui.services.settings.model import AppSettings, ConnectionProfile, ConsoleType
@@ -40,7 +41,7 @@ KEY_PROPERTY = "vmconsole_vm_key"
 
 @dataclass(frozen=True, slots=True)
 class TrayEntry:
-    """One VM in the tray menu."""
+    """One VM in the tray menu; ``name`` is display text (cleaned and bounded)."""
 
     profile_id: str
     vm_id: str
@@ -73,7 +74,7 @@ def tray_groups(
                 continue
             seen.add(vm_id)
             record = lookup(profile.id, vm_id)
-            name = record.name if record else recent_names.get(vm_id, vm_id)
+            name = display_text.name(record.name if record else recent_names.get(vm_id, vm_id))
             state = record.power_state if record else "UNKNOWN"
             entries.append(TrayEntry(profile.id, vm_id, name, state, favourite))
         if entries:
@@ -144,9 +145,10 @@ class TrayController(QObject):
         self.menu.deleteLater()
 
     def notify(self, title: str, text: str, *, warning: bool = False) -> None:
-        """A tray notification (balloon)."""
+        """A tray notification (balloon); title and text are cleaned, bounded and free of markup."""
         kind = QSystemTrayIcon.MessageIcon.Warning if warning else QSystemTrayIcon.MessageIcon.Information
-        self.icon.showMessage(title, text, kind, NOTIFY_MS)
+        title = display_text.notification(display_text.line(title, display_text.LIMITS["title"]))
+        self.icon.showMessage(title, display_text.notification(text), kind, NOTIFY_MS)
 
     def schedule_rebuild(self) -> None:
         """Rebuild the menu soon (many changes in a row cost one rebuild)."""
@@ -167,19 +169,22 @@ class TrayController(QObject):
         groups = tray_groups(app.services.profiles.list(), app.services.config.settings, app.record)
         other_menu = self._other = QMenu("Open with the &other console", menu)
         for group in groups:
-            header = menu.addAction(group.profile.name)
+            profile_name = display_text.menu_label(group.profile.name)
+            header = menu.addAction(profile_name)
             header.setEnabled(False)
             font = QFont(header.font())
             font.setBold(True)
             header.setFont(font)
-            other_header = other_menu.addAction(group.profile.name)
+            other_header = other_menu.addAction(profile_name)
             other_header.setEnabled(False)
             other_header.setFont(font)
             default, other = _console_labels(group.profile.console_type)
             for entry in group.entries:
-                label = entry.name + ("  ★" if entry.favourite else "")
+                label = display_text.menu_label(entry.name) + ("  ★" if entry.favourite else "")
                 self._add_vm(menu, entry, label, f"{default} (Shift: {other})")
-                self._add_vm(other_menu, entry, f"{entry.name} — {other}", other, other_type=True)
+                self._add_vm(
+                    other_menu, entry, f"{display_text.menu_label(entry.name)} — {other}", other, other_type=True
+                )
             menu.addSeparator()
         if groups:
             menu.addMenu(other_menu)
@@ -205,9 +210,10 @@ class TrayController(QObject):
         menu.addAction("&Quit", lambda: app.window.run(app.quit()))
 
     def _add_vm(self, menu: QMenu, entry: TrayEntry, text: str, tip: str, *, other_type: bool = False) -> None:
+        """Add a VM entry; ``text`` is a menu label already (``&`` doubled)."""
         action = QAction(power_icon(entry.power_state), text, menu)
         action.setProperty(KEY_PROPERTY, f"{entry.profile_id}\n{entry.vm_id}")
-        action.setToolTip(f"{entry.name}: {tip}")
+        action.setToolTip(display_text.tooltip(f"{entry.name}: {tip}"))
         key = (entry.profile_id, entry.vm_id)
         action.triggered.connect(lambda _c=False, k=key, o=other_type: self._choose(k, o))
         menu.addAction(action)

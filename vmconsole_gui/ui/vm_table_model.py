@@ -10,8 +10,9 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QIcon
 
+from vmconsole_gui.services import display_text
 from vmconsole_gui.services.connections.records import VmRecord
-from vmconsole_gui.ui.vm_rows import natural_key, record_key, search_text, sorted_positions
+from vmconsole_gui.ui.vm_rows import display_record, natural_key, record_key, search_text, sorted_positions
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 """Data role returning the row's :class:`VmRecord`."""
@@ -135,6 +136,9 @@ class VmTableModel(QAbstractTableModel):
     """All VM rows; power icons, tooltips and busy markers; per-column sort keys for the proxy.
 
     Rows are replaced per vCenter (:meth:`set_rows_for_profile`) so one vCenter's refresh leaves the others alone.
+    Every row that comes in (:meth:`prepare_rows`, :meth:`update_rows`) is turned into its display record
+    (:func:`~vmconsole_gui.ui.vm_rows.display_record`): the cells, sort keys, search texts, the side tree and
+    everything that reads :meth:`rows` see the cleaned, bounded names. Tooltips are literal text (never rich text).
     """
 
     def __init__(self, power_icons: dict[str, QIcon] | None = None, parent: Any = None) -> None:
@@ -179,7 +183,7 @@ class VmTableModel(QAbstractTableModel):
             return row
         if role == Qt.ItemDataRole.ToolTipRole:
             busy = self._busy.get(record_key(row))
-            return f"{row.name} — {busy}…" if busy else f"{row.name} on {row.vcenter}"
+            return display_text.tooltip(f"{row.name} — {busy}…" if busy else f"{row.name} on {row.vcenter}")
         column = Column(column_number)
         return f"{HEADERS[column]}: {_CELL[column](row) or 'none'}"  # AccessibleTextRole
 
@@ -216,11 +220,12 @@ class VmTableModel(QAbstractTableModel):
 
     @staticmethod
     def prepare_rows(rows: Iterable[VmRecord], columns: Iterable[int] = (Column.NAME,)) -> PreparedRows:
-        """Search texts, positions, and sort keys and order per column of ``rows``; safe off the GUI thread.
+        """Display records, search texts, positions, and sort keys and order per column of ``rows``.
 
-        The sorts run in pieces (:func:`sorted_positions`), so a worker thread doing this never holds the GIL long.
+        Safe off the GUI thread. The sorts run in pieces (:func:`sorted_positions`), so a worker thread doing this
+        never holds the GIL long.
         """
-        listed = list(rows)
+        listed = [display_record(r) for r in rows]
         keys = {int(c): [_SORT_KEY[int(c)](r) for r in listed] for c in columns}
         return PreparedRows(
             listed,
@@ -296,10 +301,11 @@ class VmTableModel(QAbstractTableModel):
         """
         first, last, count = len(self._rows), -1, 0
         row_index = self.row_index
-        for row in rows:
-            i = row_index(record_key(row))
+        for incoming in rows:
+            i = row_index(record_key(incoming))
             if i is None:
                 continue
+            row = display_record(incoming)
             old = self._rows[i]
             self._rows[i] = row
             text = search_text(row)
