@@ -1,4 +1,9 @@
-"""Trust-on-first-use prompt for a vCenter or ESXi certificate, and the louder variant when a pinned one changed."""
+r"""Trust-on-first-use prompt for a vCenter or ESXi certificate, and the louder variant when a pinned one changed.
+
+Everything the person must judge (the host name, the certificate's subject, issuer and names, the TLS check's reason
+that quotes the host) is shown *escaped* (:func:`~vmconsole_gui.services.display_text.escaped`): a bidi override or
+control character appears as ``\u202e`` instead of silently reordering or hiding text. All labels are plain text.
+"""
 
 from __future__ import annotations
 
@@ -22,9 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vmconsole_gui.services import display_text
 from vmconsole_gui.services.settings import Pin, PinScope
 from vmconsole_gui.ui.async_dialogs import run_dialog
 from vmconsole_gui.ui.dialogs._common import bold, monospace_font, paint_warning, wrapped_label
+from vmconsole_gui.ui.plain_text import plain_label
 
 CertificateKind = Literal["vCenter", "ESXi host"]
 
@@ -32,7 +39,8 @@ CertificateKind = Literal["vCenter", "ESXi host"]
 class CertificateFields(Protocol):
     """What the dialog shows of a certificate (``vsphere.tls.CertificateInfo`` fits, for vCenter and ESXi hosts).
 
-    Validity comes from ``not_valid_before``/``not_valid_after`` when present; see :func:`validity`.
+    Validity comes from ``not_valid_before``/``not_valid_after`` when present; see :func:`validity`. The names the
+    certificate is valid for come from ``subject_alt_names`` when present; see :func:`alt_names`.
     """
 
     @property
@@ -85,6 +93,20 @@ def validity(certificate: CertificateFields) -> tuple[dt.datetime | None, dt.dat
     return None, None
 
 
+MAX_ALT_NAMES = 20
+"""Subject alternative names listed at most (a certificate may carry thousands)."""
+
+
+def alt_names(certificate: CertificateFields) -> tuple[str, ...]:
+    """The certificate's subject alternative names (DNS names and addresses), empty when it has none."""
+    names = getattr(certificate, "subject_alt_names", ())
+    return tuple(str(n) for n in names) if isinstance(names, (tuple, list)) else ()
+
+
+def _identity(text: str) -> str:
+    return display_text.escaped(text, display_text.LIMITS["identity"])
+
+
 def grouped_fingerprint(hex_digest: str, per_line: int = 16) -> str:
     """``AB:CD:…`` upper-case, ``per_line`` bytes per line (SHA-256 on two lines, SHA-1 on two)."""
     digits = "".join(ch for ch in hex_digest if ch.isalnum()).upper()
@@ -127,9 +149,11 @@ class CertificateDialog(QDialog):
         self._decision = TrustDecision.CANCEL
         self._changed = changed_from is not None
         self._now = now or dt.datetime.now(dt.UTC)
-        target = f"{host}:{port}"
-        self.setWindowTitle(f"Certificate of {target}")
-        self.setAccessibleName(self.windowTitle())
+        target = f"{display_text.escaped(host, display_text.LIMITS['host'])}:{port}"
+        self.target_text = target
+        """``host:port`` as the dialog shows it (escaped)."""
+        self.setWindowTitle(display_text.window_title(f"Certificate of {target}"))
+        self.setAccessibleName(f"Certificate of {target}")
         self.setSizeGripEnabled(True)
         self.setMinimumWidth(560)
 
@@ -182,7 +206,7 @@ class CertificateDialog(QDialog):
         text_box = QVBoxLayout()
         where = "the vCenter console" if kind == "vCenter" else "the ESXi host's console or in the vSphere Client"
         if old is not None:
-            self.heading = QLabel("The certificate has changed")
+            self.heading = plain_label(QLabel("The certificate has changed"))
             self.heading.setFont(bold(self.font(), 1.3))
             paint_warning(self.heading)
             explanation = (
@@ -192,7 +216,7 @@ class CertificateDialog(QDialog):
                 f"confirms the new fingerprint (compare it with the one shown on {where})."
             )
         else:
-            self.heading = QLabel(f"Do you trust the certificate of {target}?")
+            self.heading = plain_label(QLabel(f"Do you trust the certificate of {target}?"))
             self.heading.setFont(bold(self.font(), 1.15))
             explanation = (
                 f"The certificate of {target} is not signed by an authority this computer trusts. "
@@ -203,10 +227,12 @@ class CertificateDialog(QDialog):
         self.explanation = wrapped_label(explanation, selectable=True, name="Explanation")
         text_box.addWidget(self.heading)
         text_box.addWidget(self.explanation)
+        self.reason_label: QLabel | None = None
         if reason:
-            text_box.addWidget(
-                wrapped_label(f"Reason given by the TLS check: {reason}", selectable=True, name="Reason")
+            self.reason_label = wrapped_label(
+                f"Reason given by the TLS check: {_identity(reason)}", selectable=True, name="Reason"
             )
+            text_box.addWidget(self.reason_label)
         row.addLayout(text_box, 1)
         return row
 
@@ -214,8 +240,15 @@ class CertificateDialog(QDialog):
         grid = QGridLayout()
         grid.setColumnStretch(1, 1)
         rows: list[tuple[str, QLabel]] = []
-        rows.append(("Subject:", wrapped_label(certificate.subject, selectable=True, name="Subject")))
-        rows.append(("Issued by:", wrapped_label(certificate.issuer, selectable=True, name="Issuer")))
+        self.subject_label = wrapped_label(_identity(certificate.subject), selectable=True, name="Subject")
+        self.issuer_label = wrapped_label(_identity(certificate.issuer), selectable=True, name="Issuer")
+        rows.append(("Subject:", self.subject_label))
+        rows.append(("Issued by:", self.issuer_label))
+        self.names_label: QLabel | None = None
+        if names := alt_names(certificate):
+            shown = display_text.bounded_list(names, _identity, at_most=MAX_ALT_NAMES)
+            self.names_label = wrapped_label("\n".join(shown), selectable=True, name="Names in the certificate")
+            rows.append(("Valid for:", self.names_label))
         start, end = validity(certificate)
         self.valid_from_label = wrapped_label(name="Valid from")
         self.valid_until_label = wrapped_label(name="Valid until")
@@ -235,7 +268,7 @@ class CertificateDialog(QDialog):
             first_seen = wrapped_label(_format_first_seen(old.first_seen), selectable=True, name="First trusted on")
             rows.append(("First trusted on:", first_seen))
         for index, (caption, value) in enumerate(rows):
-            label = QLabel(caption)
+            label = plain_label(QLabel(caption))
             label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
             grid.addWidget(label, index, 0)
             grid.addWidget(value, index, 1)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vmconsole_gui.services import display_text
 from vmconsole_gui.services.settings import (
     ConnectionProfile,
     CredentialStore,
@@ -171,9 +172,10 @@ class ConnectionsDialog(QDialog):
             if item is None:
                 continue
             status, message = self._states(str(item.data(0, _ID_ROLE)))
-            item.setText(_STATUS_COLUMN, status)
-            item.setToolTip(_STATUS_COLUMN, message)
-            item.setToolTip(0, message)
+            item.setText(_STATUS_COLUMN, display_text.line(status))
+            tip = display_text.tooltip(message) if message else ""
+            item.setToolTip(_STATUS_COLUMN, tip)
+            item.setToolTip(0, tip)
         self._update_detail()
 
     def _update_detail(self) -> None:
@@ -182,7 +184,8 @@ class ConnectionsDialog(QDialog):
             self.detail_label.clear()
             return
         status, message = self._states(profile_id)
-        self.detail_label.setText(f"{status}: {message}" if message else status)
+        text = f"{status}: {message}" if message else status
+        self.detail_label.setText(display_text.message(text))  # the message often quotes the server
 
     def _update_buttons(self) -> None:
         selected = self.selected_id() is not None

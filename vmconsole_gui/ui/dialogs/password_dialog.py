@@ -14,8 +14,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vmconsole_gui.services import display_text
 from vmconsole_gui.ui.async_dialogs import run_dialog
 from vmconsole_gui.ui.dialogs._common import bold, paint_warning, wrapped_label
+from vmconsole_gui.ui.plain_text import plain_label
 
 MEMORY_ONLY_NOTICE = "No system keyring is available; the password is kept in memory for this session only."
 
@@ -39,13 +41,15 @@ class PasswordDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self._keyring_available = keyring_available
-        self.setWindowTitle(f"Password for {profile_name}")
-        self.setAccessibleName(self.windowTitle())
+        profile_name, username = display_text.name(profile_name), display_text.name(username)
+        host, message = display_text.host_name(host), display_text.message(message)  # the server's reason
+        self.setWindowTitle(display_text.window_title(f"Password for {profile_name}"))
+        self.setAccessibleName(f"Password for {profile_name}")
         self.setSizeGripEnabled(True)
         self.setMinimumWidth(420)
 
         layout = QVBoxLayout(self)
-        heading = QLabel(f"Enter the password for {username} on {host}.")
+        heading = plain_label(QLabel(f"Enter the password for {username} on {host}."))
         heading.setWordWrap(True)
         heading.setFont(bold(self.font()))
         heading.setAccessibleName(heading.text())
