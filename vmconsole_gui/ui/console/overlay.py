@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
+from vmconsole_gui.services import display_text
 from vmconsole_gui.services.console_session import ConsoleState
 
 HEADLINES = {
@@ -43,6 +44,7 @@ class StatusOverlay(QWidget):
         font.setBold(True)
         self.headline.setFont(font)
         self.detail = QLabel(self)
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)  # reasons quote hosts and the console page's messages
         self.detail.setObjectName("consoleStatusDetail")
         self.detail.setWordWrap(True)
         self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -76,7 +78,8 @@ class StatusOverlay(QWidget):
         layout.addStretch(2)
 
     def show_state(self, state: ConsoleState, reason: str, *, can_power_on: bool, alarming: bool = False) -> None:
-        """Show ``state`` with ``reason``; offer Power on only for a powered-off VM with a power-on action."""
+        """Show ``state`` with ``reason`` (cleaned); offer Power on only for a powered-off VM with a power-on action."""
+        reason = display_text.message(reason)
         self.headline.setText("Certificate mismatch — connection stopped" if alarming else HEADLINES[state])
         self.headline.setStyleSheet("color: #c62828;" if alarming else "")
         self.detail.setText(reason)

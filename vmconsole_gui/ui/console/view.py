@@ -24,6 +24,7 @@ from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QFileDialog, QStackedWidget, QVBoxLayout, QWidget
 
+from vmconsole_gui.services import display_text
 from vmconsole_gui.services.console_session import (
     POWERED_OFF_REASON,
     ConsoleState,
@@ -103,7 +104,7 @@ class ConsoleTab(QWidget):
         self.view.setPage(self.page)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         self.view.setAcceptDrops(False)
-        self.view.setAccessibleName(f"Console of {target.vm_name}")
+        self.view.setAccessibleName(f"Console of {display_text.name(target.vm_name)}")
         self.overlay = StatusOverlay(self)
         self.overlay.reconnect_requested.connect(lambda: _spawn(self.reconnect()))
         self.overlay.power_on_requested.connect(self._on_power_on_clicked)

@@ -13,11 +13,13 @@ from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import QMainWindow, QMenu, QTabWidget, QToolBar, QToolButton, QWidget
 
+from vmconsole_gui.services import display_text
 from vmconsole_gui.services.console_session import ConsoleState, ConsoleTarget
 from vmconsole_gui.services.relay import WebMksRelay
 from vmconsole_gui.ui.console.keys import build_keys_menu
 from vmconsole_gui.ui.console.typing import ConsoleNotConnected
 from vmconsole_gui.ui.console.view import ConsoleTab, ScreenshotCancelled, _spawn
+from vmconsole_gui.ui.plain_text import PlainStatusBar
 
 log = logging.getLogger("vmconsole_gui.ui.console")
 
@@ -45,6 +47,7 @@ class ConsoleWindow(QMainWindow):
         if root is not None:
             root._windows.append(self)
         self.setObjectName("consoleWindow")
+        self.setStatusBar(PlainStatusBar(self))  # console reasons quote hosts and the page's messages
         self.resize(1100, 860)
 
         self.tab_widget = QTabWidget(self)
@@ -177,9 +180,11 @@ class ConsoleWindow(QMainWindow):
         return tab
 
     def _add_tab(self, tab: ConsoleTab) -> None:
+        """Add ``tab``; its text and tooltip show the VM and vCenter names literally (``&`` is no mnemonic)."""
         target = tab.target
-        index = self.tab_widget.addTab(tab, target.title)
-        self.tab_widget.setTabToolTip(index, f"{target.vm_name}\nvCenter: {target.vcenter}")
+        vm_name, vcenter = display_text.name(target.vm_name), display_text.name(target.vcenter)
+        index = self.tab_widget.addTab(tab, display_text.menu_label(f"{vm_name} — {vcenter}", limit=500))
+        self.tab_widget.setTabToolTip(index, display_text.tooltip(f"{vm_name}\nvCenter: {vcenter}"))
         self.tab_widget.setCurrentIndex(index)
         self._refresh()
 
@@ -258,7 +263,8 @@ class ConsoleWindow(QMainWindow):
         if tab is not None:
             self.act_scale.setChecked(tab.scale_to_fit)
             self.act_type.setText("Stop typing" if tab.typing else "Type clipboard")
-            self.setWindowTitle(f"{tab.target.vm_name} — {tab.target.vcenter} — {APP_TITLE}")
+            names = f"{display_text.name(tab.target.vm_name)} — {display_text.name(tab.target.vcenter)}"
+            self.setWindowTitle(display_text.window_title(f"{names} — {APP_TITLE}", limit=500))
             self.statusBar().showMessage(tab.reason)
         else:
             self.setWindowTitle(f"Consoles — {APP_TITLE}")
