@@ -27,8 +27,7 @@ from .vsphere.vcsim import Vcsim, start_vcsim
 def vcsim_module() -> Iterator[Vcsim]:
     server = start_vcsim("-vm", "2")
     yield server
-    server.process.terminate()
-    server.process.wait(10)
+    server.stop()
 
 
 def leaf_sha256(host: str, port: int) -> str:

@@ -101,8 +101,7 @@ def main() -> None:
         print(f"  pyvmomi alone               : median {b * 1000:7.0f} ms  min {min(base_times) * 1000:7.0f} ms")
         print(f"  ratio (median)              : {a / b:.2f}x   (target <= 1.5x)")
     finally:
-        server.process.terminate()
-        server.process.wait(10)
+        server.stop()
     print(f"load average after: {os.getloadavg()}")
 
 

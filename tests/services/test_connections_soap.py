@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import ssl
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -43,11 +42,7 @@ def vcsim_target() -> Iterator[VcsimTarget]:
     try:
         yield VcsimTarget(server, hashlib.sha256(der).hexdigest(), hashlib.sha1(der, usedforsecurity=False).hexdigest())
     finally:
-        server.process.terminate()
-        try:
-            server.process.wait(10)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
+        server.stop()
 
 
 def pyvmomi_content(target: VcsimTarget) -> Any:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,6 +32,18 @@ class Vcsim:
     username: str
     password: str
     process: subprocess.Popen[str]
+    scratch: str
+    """vcsim's TMPDIR: it keeps its simulated datastores there."""
+
+    def stop(self) -> None:
+        """Stop vcsim (kill it if it lingers) and remove its datastores."""
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def vcsim_binary() -> Path:
@@ -44,11 +58,13 @@ def vcsim_binary() -> Path:
 
 def start_vcsim(*args: str) -> Vcsim:
     """Start vcsim on a free loopback port with ``args`` and wait for its URL line."""
+    scratch = tempfile.mkdtemp(prefix="vcsim-")
     process = subprocess.Popen(
         [str(vcsim_binary()), "-l", "127.0.0.1:0", "-username", "vc-user", "-password", "vc-pass!", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
+        env={**os.environ, "TMPDIR": scratch},
     )
     assert process.stdout is not None
     deadline = time.monotonic() + 30
@@ -60,10 +76,11 @@ def start_vcsim(*args: str) -> Vcsim:
     match = re.match(r"VCSIM_URL=(\S+)", line)
     if not match:
         process.kill()
+        shutil.rmtree(scratch, ignore_errors=True)
         raise RuntimeError(f"vcsim did not start (last line {line!r})")
     url = urlsplit(match.group(1))
     assert url.hostname and url.port
-    return Vcsim(url.hostname, url.port, "vc-user", "vc-pass!", process)
+    return Vcsim(url.hostname, url.port, "vc-user", "vc-pass!", process, scratch)
 
 
 @pytest.fixture
@@ -73,8 +90,4 @@ def vcsim() -> Iterator[Vcsim]:
     try:
         yield server
     finally:
-        server.process.terminate()
-        try:
-            server.process.wait(10)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
+        server.stop()
