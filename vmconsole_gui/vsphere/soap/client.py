@@ -80,6 +80,7 @@ class SoapClient:
         timeout_s: overall deadline of one call (connect, send, and reading the whole answer).
         page_size: objects per ``RetrievePropertiesEx`` page and per ``WaitForUpdatesEx`` batch.
         update_wait_s: how long one ``WaitForUpdatesEx`` waits on the server for a change.
+        max_answer_mb: the cap of one answer; reading stops there with :class:`~.faults.ResponseTooLarge`.
 
     """
 
@@ -94,6 +95,7 @@ class SoapClient:
         timeout_s: float = 30.0,
         page_size: int = 1000,
         update_wait_s: float = 20.0,
+        max_answer_mb: int = MAX_ANSWER_MB,
     ) -> None:
         self.host = host
         self.port = port
@@ -103,6 +105,7 @@ class SoapClient:
         self.timeout_s = timeout_s
         self.page_size = page_size
         self.update_wait_s = update_wait_s
+        self.max_answer_mb = max_answer_mb
         self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=3, thread_name_prefix=f"soap-{host}")
         self._live = LiveSockets()
         self._lock = threading.Lock()  # guards stub/content replacement on re-login (worker threads)
@@ -353,7 +356,7 @@ class SoapClient:
             httpConnectionTimeout=self.timeout_s,
             poolSize=4,
         )
-        stub.scheme = bounded_connection_class(MAX_ANSWER_MB * 1024 * 1024, self._live)
+        stub.scheme = bounded_connection_class(self.max_answer_mb * 1024 * 1024, self._live)
         content = vim.ServiceInstance("ServiceInstance", stub).RetrieveContent()
         content.sessionManager.Login(self.username, self._password.reveal())
         self.requests += 2
@@ -400,5 +403,5 @@ class SoapClient:
                 trust=self.trust,
                 operation=operation,
                 timeout_s=self.timeout_s,
-                limit_mb=MAX_ANSWER_MB,
+                limit_mb=self.max_answer_mb,
             ) from None
