@@ -19,14 +19,15 @@ import getpass
 import json
 import os
 import sys
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 from urllib.parse import unquote, urlsplit
 
-from vmconsole_gui.services.connect_target import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
-from vmconsole_gui.services.connections.records import records_from_inventory
+from vmconsole_gui.services.connect_target import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, TargetError, find_profile
+from vmconsole_gui.services.connections.records import VmRecord, records_from_inventory
+from vmconsole_gui.services.connections.soap_records import record_from_properties
+from vmconsole_gui.services.display_text import escaped
 from vmconsole_gui.services.settings.config_store import ConfigStore
 from vmconsole_gui.services.settings.credentials import CredentialStore
 from vmconsole_gui.services.settings.jsonfile import SettingsFileError
@@ -85,13 +86,7 @@ def _parse_target(text: str, profiles: Sequence[ConnectionProfile]) -> _Target:
         username, host = unquote(url.username), url.hostname.lower()
         same = next((p for p in profiles if (p.host, p.port, p.username) == (host, port, username)), None)
         return _Target(host, port, username, same)
-    wanted = text.strip()
-    found = next((p for p in profiles if p.name == wanted), None) or next(
-        (p for p in profiles if p.name.casefold() == wanted.casefold()), None
-    )
-    if found is None:
-        names = ", ".join(repr(p.name) for p in profiles) or "none is saved yet"
-        raise _UsageError(f"No connection named {wanted!r} (saved connections: {names}).")
+    found = find_profile(text, profiles)
     return _Target(found.host, found.port, found.username, found)
 
 
@@ -109,42 +104,31 @@ async def _password(target: _Target, credentials: CredentialStore, stdin: TextIO
     return None
 
 
-def _printable(text: str) -> str:
-    r"""``text`` with control and bidi-control characters shown as ``\uXXXX`` (a terminal must not obey them)."""
-    return "".join(
-        f"\\u{ord(ch):04x}" if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") else ch for ch in text
-    )
-
-
 async def _read(target: _Target, trust: TrustSettings, password: Secret) -> tuple[list[ListedVm], str]:
     """The VMs, and which API read them (``"SOAP PropertyCollector"`` or ``"REST"``)."""
+    records: list[VmRecord] | None = None
     soap = SoapClient(target.host, target.port, trust, target.username, password)
     try:
         await soap.connect()
-        rows = await soap.vms()
-        listed = [
-            ListedVm(
-                r.vm, r.name, r.power_state.value, r.guest_os, r.ip_address, r.host, r.cluster, r.folder, target.host
-            )
-            for r in rows
-        ]
-        return listed, "SOAP PropertyCollector"
+        records = [record_from_properties(row, "", target.host) for row in await soap.vms()]
+        via = "SOAP PropertyCollector"
     except SoapUnavailable:
         pass
     finally:
         await soap.aclose()
-    async with VSphereClient(target.host, target.username, password, port=target.port, trust=trust) as rest:
-        inventory = await rest.inventory()
-    records = records_from_inventory(inventory, "", target.host)
+    if records is None:
+        async with VSphereClient(target.host, target.username, password, port=target.port, trust=trust) as rest:
+            records = records_from_inventory(await rest.inventory(), "", target.host)
+        via = "REST"
     return [
-        ListedVm(r.vm_id, r.name, r.power_state, r.guest_os, r.ip_address, r.host, r.cluster, r.folder, target.host)
+        ListedVm(r.vm_id, r.name, r.power_state, r.guest_os, r.ip_address, r.host, r.cluster, r.folder, r.vcenter)
         for r in records
-    ], "REST"
+    ], via
 
 
 def _print_table(vms: Sequence[ListedVm], out: TextIO) -> None:
     header = ("NAME", "POWER", "IP", "HOST", "CLUSTER", "FOLDER")
-    rows = [tuple(_printable(str(getattr(vm, c))) for c in _COLUMNS) for vm in vms]
+    rows = [tuple(escaped(getattr(vm, c)) for c in _COLUMNS) for vm in vms]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
     for row in (header, *rows):
         out.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n")
@@ -241,7 +225,7 @@ def run_list(
                 err=err,
             )
         )
-    except _UsageError as exc:
+    except (_UsageError, TargetError) as exc:
         err.write(f"vmconsole-gui: {exc}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:

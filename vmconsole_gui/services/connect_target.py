@@ -22,6 +22,7 @@ __all__ = [
     "ConsoleChoice",
     "TargetError",
     "check_target_syntax",
+    "find_profile",
     "resolve_profile",
     "resolve_vm",
 ]
@@ -76,11 +77,24 @@ def resolve_profile(target: str, profiles: Sequence[ConnectionProfile]) -> tuple
             found = _profile_named(head, profiles, exact=exact)
             if found is not None:
                 return found, rest
-    wanted = target[: cuts[0]].strip()
+    raise _unknown_profile(target[: cuts[0]].strip(), profiles)
+
+
+def find_profile(name: str, profiles: Sequence[ConnectionProfile]) -> ConnectionProfile:
+    """The profile called ``name`` (exactly, else ignoring case); :class:`TargetError` with close matches if none."""
+    wanted = name.strip()
+    for exact in (True, False):
+        found = _profile_named(wanted, profiles, exact=exact)
+        if found is not None:
+            return found
+    raise _unknown_profile(wanted, profiles)
+
+
+def _unknown_profile(wanted: str, profiles: Sequence[ConnectionProfile]) -> TargetError:
     names = [p.name for p in profiles]
     if not names:
-        raise TargetError(f"No connection named {wanted!r}: no connection is saved yet. Add one in the app first.")
-    raise TargetError(f"No connection named {wanted!r}." + _suggest(wanted, names, fallback_all=True))
+        return TargetError(f"No connection named {wanted!r}: no connection is saved yet. Add one in the app first.")
+    return TargetError(f"No connection named {wanted!r}." + _suggest(wanted, names, fallback_all=True))
 
 
 def _profile_named(name: str, profiles: Iterable[ConnectionProfile], *, exact: bool) -> ConnectionProfile | None:
