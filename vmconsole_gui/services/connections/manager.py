@@ -568,11 +568,8 @@ class ConnectionManager:
         previous = dict(entry.records)
         freeze_heap_if_large(len(inventory.vms))
         records = await asyncio.to_thread(listing_records, inventory, profile.id, profile.name, previous)
-        entry.records = records
-        entry.stale = False
         entry.datacenter_ids = tuple(dc.datacenter for dc in inventory.datacenters)
-        self._drop_pending(profile.id)
-        self._emit("inventory_replaced", profile.id, list(records.values()), False)
+        self._install_records(entry, records)
         self._set_state(entry, ConnectionStatus.CONNECTED, vm_count=len(records), via=INVENTORY_VIA_REST)
         freeze_heap_if_large(len(records))
         await self._save_cache(entry)
@@ -604,9 +601,7 @@ class ConnectionManager:
 
         def changed(records: list[VmRecord]) -> None:
             for record in records:
-                self._pending[(entry.profile.id, record.vm_id)] = record
-            if self._flush_handle is None:
-                self._flush_handle = asyncio.get_running_loop().call_later(BATCH_INTERVAL_S, self._flush)
+                self._queue(record)
 
         def membership(records: dict[str, VmRecord]) -> None:
             self._install_records(entry, records)
@@ -756,10 +751,14 @@ class ConnectionManager:
             self._pending.pop(key, None)
             self._emit("vms_updated", [updated])
         else:
-            self._pending[key] = updated
-            if self._flush_handle is None:
-                self._flush_handle = asyncio.get_running_loop().call_later(BATCH_INTERVAL_S, self._flush)
+            self._queue(updated)
         return updated
+
+    def _queue(self, record: VmRecord) -> None:
+        """Publish ``record`` with the next batch (at most :data:`BATCH_INTERVAL_S` from now)."""
+        self._pending[(record.profile_id, record.vm_id)] = record
+        if self._flush_handle is None:
+            self._flush_handle = asyncio.get_running_loop().call_later(BATCH_INTERVAL_S, self._flush)
 
     def _flush(self) -> None:
         if self._flush_handle is not None:

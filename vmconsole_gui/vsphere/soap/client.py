@@ -24,7 +24,15 @@ from ..redaction import Secret
 from ..tickets import ConsoleTicket, validate_ticket
 from ..tls import TrustSettings, normalize_fingerprint
 from .faults import SoapMethodMissing, translate
-from .inventory import OTHER_PROPERTIES, VM_PROPERTIES, InventoryMirror, MoRef, ObjectChange, VmProperties
+from .inventory import (
+    OTHER_PROPERTIES,
+    VM_PROPERTIES,
+    InventoryMirror,
+    MoRef,
+    ObjectChange,
+    VmProperties,
+    valid_ref,
+)
 from .trust import soap_ssl_context
 from .wire import LiveSockets, bounded_connection_class
 
@@ -179,20 +187,19 @@ class SoapClient:
             try:
                 delta = await self._submit(lambda: self._wait_once(mirror, state), Operation.LIST)
                 backoff = 1.0
-            except Unauthenticated:
-                log.info("SOAP session on %s ended; logging in again", self.host)
-                state.update(filter=None, view=None, version="", new_session=True)
-                try:
-                    await self._call(self._login, Operation.LOGIN)
-                except VSphereError as exc:
-                    log.info("could not log in to %s again (%s); retrying in %.0f s", self.host, exc, backoff)
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 30.0)
-                continue
             except VSphereError as exc:
                 if self._closed:
                     return
-                log.info("update stream of %s interrupted (%s); retrying in %.0f s", self.host, exc, backoff)
+                problem = f"update stream of {self.host} interrupted ({exc})"
+                if isinstance(exc, Unauthenticated):
+                    log.info("SOAP session on %s ended; logging in again", self.host)
+                    state.update(filter=None, view=None, version="", new_session=True)
+                    try:
+                        await self._call(self._login, Operation.LOGIN)
+                        continue
+                    except VSphereError as login_error:
+                        problem = f"could not log in to {self.host} again ({login_error})"
+                log.info("%s; retrying in %.0f s", problem, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
                 continue
@@ -334,8 +341,6 @@ class SoapClient:
 
     @staticmethod
     def _check_vm_id(vm: str) -> None:
-        from .inventory import valid_ref
-
         if valid_ref(("VirtualMachine", vm)) is None:
             raise ValueError("not a VM id")
 
