@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import ssl
@@ -28,10 +27,6 @@ def vcsim_module() -> Iterator[Vcsim]:
     server = start_vcsim("-vm", "2")
     yield server
     server.stop()
-
-
-def leaf_sha256(host: str, port: int) -> str:
-    return hashlib.sha256(ssl.PEM_cert_to_DER_cert(ssl.get_server_certificate((host, port)))).hexdigest()
 
 
 def run_list(
@@ -63,7 +58,7 @@ def test_untrusted_certificate_is_refused_with_its_fingerprint(tmp_path: Path, v
     target = f"https://{vcsim_module.username}@{vcsim_module.host}:{vcsim_module.port}"
     done = run_list(tmp_path, target, password=vcsim_module.password)
     assert done.returncode == 1, done.stderr
-    expected = display_fingerprint(leaf_sha256(vcsim_module.host, vcsim_module.port))
+    expected = display_fingerprint(vcsim_module.sha256)
     assert f"--trust-fingerprint {expected}" in done.stderr
     assert done.stdout == ""
     assert not (tmp_path / "config" / "vmconsole-gui" / "pins.json").exists()  # nothing pinned by a refusal
@@ -71,7 +66,7 @@ def test_untrusted_certificate_is_refused_with_its_fingerprint(tmp_path: Path, v
 
 def test_trusted_fingerprint_lists_every_vm_as_json(tmp_path: Path, vcsim_module: Vcsim) -> None:
     target = f"https://{vcsim_module.username}@{vcsim_module.host}:{vcsim_module.port}"
-    sha = leaf_sha256(vcsim_module.host, vcsim_module.port)
+    sha = vcsim_module.sha256
     done = run_list(tmp_path, target, "--json", "--trust-fingerprint", sha, password=vcsim_module.password)
     assert done.returncode == 0, done.stderr
     vms = json.loads(done.stdout)
@@ -90,7 +85,7 @@ def test_trusted_fingerprint_lists_every_vm_as_json(tmp_path: Path, vcsim_module
 
 def test_wrong_password_fails_clearly(tmp_path: Path, vcsim_module: Vcsim) -> None:
     target = f"https://{vcsim_module.username}@{vcsim_module.host}:{vcsim_module.port}"
-    sha = leaf_sha256(vcsim_module.host, vcsim_module.port)
+    sha = vcsim_module.sha256
     done = run_list(tmp_path, target, "--trust-fingerprint", sha, password="wrong-one")
     assert done.returncode == 1
     assert "user name or password" in done.stderr and "wrong-one" not in done.stderr
@@ -132,7 +127,7 @@ def test_unknown_profile_is_a_usage_error_naming_the_saved_ones(tmp_path: Path, 
     _save_profile(tmp_path, sim, "Lab vCenter")
     done = run_list(tmp_path, "Prod", password="x")
     assert done.returncode == 2
-    assert "No connection named 'Prod'" in done.stderr and "'Lab vCenter'" in done.stderr
+    assert "No connection named 'Prod'. Known connections: Lab vCenter." in done.stderr
 
 
 def test_list_options_need_list(tmp_path: Path) -> None:

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import ssl
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -21,38 +18,17 @@ from vmconsole_gui.vsphere.models import ConsoleType
 pytestmark = pytest.mark.asyncio
 
 
-@dataclass
-class VcsimTarget:
-    """vcsim in the shape the rig expects of a simulator."""
-
-    server: Vcsim
-    sha256: str
-    sha1: str
-
-    host = property(lambda self: self.server.host)
-    port = property(lambda self: self.server.port)
-    username = property(lambda self: self.server.username)
-    password = property(lambda self: self.server.password)
-
-
 @pytest.fixture
-def vcsim_target() -> Iterator[VcsimTarget]:
+def vcsim_target() -> Iterator[Vcsim]:
     server = start_vcsim("-vm", "3", "-cluster", "2")
-    der = ssl.PEM_cert_to_DER_cert(ssl.get_server_certificate((server.host, server.port)))
     try:
-        yield VcsimTarget(server, hashlib.sha256(der).hexdigest(), hashlib.sha1(der, usedforsecurity=False).hexdigest())
+        yield server
     finally:
         server.stop()
 
 
-def pyvmomi_content(target: VcsimTarget) -> Any:
-    from pyVim.connect import SmartConnect
-
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    si = SmartConnect(host=target.host, port=target.port, user=target.username, pwd=target.password, sslContext=context)
-    return si.RetrieveContent()
+def pyvmomi_content(server: Vcsim) -> Any:
+    return server.pyvmomi().RetrieveContent()
 
 
 def find_vm(content: Any, vm_id: str) -> Any:
@@ -62,7 +38,7 @@ def find_vm(content: Any, vm_id: str) -> Any:
     return next(vm for vm in view.view if vm._moId == vm_id)
 
 
-async def test_lists_through_the_property_collector_and_says_so(rig: Rig, vcsim_target: VcsimTarget) -> None:
+async def test_lists_through_the_property_collector_and_says_so(rig: Rig, vcsim_target: Vcsim) -> None:
     profile_id = await rig.connected(vcsim_target)
     state = rig.manager.state(profile_id)
     assert state.inventory_via == INVENTORY_VIA_SOAP
@@ -73,7 +49,7 @@ async def test_lists_through_the_property_collector_and_says_so(rig: Rig, vcsim_
     assert all(r.tools_running is not None for r in records)  # complete without REST enrichment
 
 
-async def test_power_change_reaches_the_records_within_a_second(rig: Rig, vcsim_target: VcsimTarget) -> None:
+async def test_power_change_reaches_the_records_within_a_second(rig: Rig, vcsim_target: Vcsim) -> None:
     profile_id = await rig.connected(vcsim_target)
     target = next(r for r in rig.manager.records(profile_id) if r.power_state == "POWERED_ON")
     content = await asyncio.to_thread(pyvmomi_content, vcsim_target)
@@ -87,7 +63,7 @@ async def test_power_change_reaches_the_records_within_a_second(rig: Rig, vcsim_
     assert rig.manager.records(profile_id) and len(rig.events.inventories) == 1  # no re-listing, no rebuild
 
 
-async def test_a_new_vm_appears_without_a_refresh(rig: Rig, vcsim_target: VcsimTarget) -> None:
+async def test_a_rename_made_elsewhere_appears_without_a_refresh(rig: Rig, vcsim_target: Vcsim) -> None:
     profile_id = await rig.connected(vcsim_target)
     content = await asyncio.to_thread(pyvmomi_content, vcsim_target)
 
@@ -102,7 +78,7 @@ async def test_a_new_vm_appears_without_a_refresh(rig: Rig, vcsim_target: VcsimT
     await until(lambda: rig.events.view(profile_id)[vm_id].name == "renamed-by-someone-else", 5, "the rename")
 
 
-async def test_console_ticket_falls_back_to_soap_and_remembers(rig: Rig, vcsim_target: VcsimTarget) -> None:
+async def test_console_ticket_falls_back_to_soap_and_remembers(rig: Rig, vcsim_target: Vcsim) -> None:
     profile_id = await rig.connected(vcsim_target)
     vm_id = rig.manager.records(profile_id)[0].vm_id
     ticket = await rig.manager.console_ticket(profile_id, vm_id, ConsoleType.VMRC)
@@ -112,7 +88,7 @@ async def test_console_ticket_falls_back_to_soap_and_remembers(rig: Rig, vcsim_t
     assert again.reveal_url() != ticket.reveal_url()  # a fresh clone ticket each time
 
 
-async def test_disconnect_stops_the_update_stream(rig: Rig, vcsim_target: VcsimTarget) -> None:
+async def test_disconnect_stops_the_update_stream(rig: Rig, vcsim_target: Vcsim) -> None:
     profile_id = await rig.connected(vcsim_target)
     t0 = time.monotonic()
     await rig.manager.disconnect(profile_id)

@@ -7,8 +7,6 @@ against the project's own simulator instead (tests/vsphere/test_soap_sim.py).
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import ssl
 import subprocess
 import sys
 import threading
@@ -23,16 +21,11 @@ from vmconsole_gui.vsphere import CertificateUntrusted, LoginFailed, PinMismatch
 from vmconsole_gui.vsphere.models import ApiFamily, ConsoleType, PowerState
 from vmconsole_gui.vsphere.soap.client import SoapClient
 
-from .vcsim import Vcsim, vcsim  # noqa: F401 - the fixture
-
-
-def leaf_sha256(server: Vcsim) -> str:
-    pem = ssl.get_server_certificate((server.host, server.port))
-    return hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest()
+from .vcsim import Vcsim, unverified_context, vcsim  # noqa: F401 - the fixture
 
 
 def pinned(server: Vcsim) -> TrustSettings:
-    return TrustSettings(pins={f"{server.host}:{server.port}": leaf_sha256(server)})
+    return TrustSettings(pins={f"{server.host}:{server.port}": server.sha256})
 
 
 def soap(server: Vcsim, trust: TrustSettings | None = None, password: str | None = None, **kw: Any) -> SoapClient:
@@ -50,14 +43,7 @@ class PyvmomiReader:
     """pyvmomi on its own (no PropertyCollector, one property at a time): the independent reading of vcsim."""
 
     def __init__(self, server: Vcsim) -> None:
-        from pyVim.connect import SmartConnect
-
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE  # test-side reader of a loopback vcsim
-        self.si = SmartConnect(
-            host=server.host, port=server.port, user=server.username, pwd=server.password, sslContext=context
-        )
+        self.si = server.pyvmomi()
         self.content = self.si.RetrieveContent()
 
     def vms(self) -> list[Any]:
@@ -110,7 +96,7 @@ async def test_untrusted_certificate_is_shown_then_pinned_login_works(vcsim: Vcs
     with pytest.raises(CertificateUntrusted) as caught:
         await client.connect()
     await client.aclose()
-    assert caught.value.certificate.sha256 == leaf_sha256(vcsim)
+    assert caught.value.certificate.sha256 == vcsim.sha256
     assert caught.value.certificate.sha256_display in str(caught.value)
 
     client = soap(vcsim, TrustSettings(pins={f"{vcsim.host}:{vcsim.port}": caught.value.certificate.sha256}))
@@ -128,7 +114,7 @@ async def test_wrong_pin_is_refused(vcsim: Vcsim) -> None:  # noqa: F811
     with pytest.raises(PinMismatch) as caught:
         await client.connect()
     await client.aclose()
-    assert caught.value.seen_sha256 == leaf_sha256(vcsim)
+    assert caught.value.seen_sha256 == vcsim.sha256
 
 
 @pytest.mark.asyncio
@@ -244,10 +230,9 @@ async def test_clone_ticket_vmrc_link_is_accepted_by_vcsim(vcsim: Vcsim, reader:
 
     from pyVmomi import SoapStubAdapter, vim
 
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    stub = SoapStubAdapter(host=vcsim.host, port=vcsim.port, sslContext=context, version="vim.version.version11")
+    stub = SoapStubAdapter(
+        host=vcsim.host, port=vcsim.port, sslContext=unverified_context(), version="vim.version.version11"
+    )
     manager = vim.ServiceInstance("ServiceInstance", stub).RetrieveContent().sessionManager
     session = await asyncio.to_thread(manager.CloneSession, url.password)
     assert session.userName == vcsim.username
@@ -260,7 +245,7 @@ async def test_rest_session_login_on_vcsim(vcsim: Vcsim) -> None:  # noqa: F811
         vcsim.username,
         vcsim.password,
         port=vcsim.port,
-        pins={f"{vcsim.host}:{vcsim.port}": leaf_sha256(vcsim)},
+        pins={f"{vcsim.host}:{vcsim.port}": vcsim.sha256},
         family=ApiFamily.REST,
     )
     try:

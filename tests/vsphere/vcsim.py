@@ -7,15 +7,19 @@ a failure: there, the setup must have built it.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -35,6 +39,29 @@ class Vcsim:
     scratch: str
     """vcsim's TMPDIR: it keeps its simulated datastores there."""
 
+    @functools.cached_property
+    def leaf_der(self) -> bytes:
+        """vcsim's certificate, read independently of the client under test (``ssl`` alone)."""
+        return ssl.PEM_cert_to_DER_cert(ssl.get_server_certificate((self.host, self.port)))
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of :attr:`leaf_der` (hex, lowercase): what a pin holds."""
+        return hashlib.sha256(self.leaf_der).hexdigest()
+
+    @property
+    def sha1(self) -> str:
+        """SHA-1 of :attr:`leaf_der` (hex, lowercase)."""
+        return hashlib.sha1(self.leaf_der, usedforsecurity=False).hexdigest()
+
+    def pyvmomi(self) -> Any:
+        """A ServiceInstance logged in with pyvmomi on its own (the independent peer of the tests; blocking)."""
+        from pyVim.connect import SmartConnect
+
+        return SmartConnect(
+            host=self.host, port=self.port, user=self.username, pwd=self.password, sslContext=unverified_context()
+        )
+
     def stop(self) -> None:
         """Stop vcsim (kill it if it lingers) and remove its datastores."""
         self.process.terminate()
@@ -44,6 +71,14 @@ class Vcsim:
             self.process.kill()
             self.process.wait(10)
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def unverified_context() -> ssl.SSLContext:
+    """A client context that accepts any certificate: only for pyvmomi as the tests' own reader of a loopback vcsim."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def vcsim_binary() -> Path:
