@@ -1,10 +1,15 @@
-"""Drive the real app window against the simulator: services on a temp dir, a dictionary keyring, a fake vmrc."""
+"""Drive the real app window against a vCenter (the simulator or vcsim): services on a temp dir, a dictionary
+keyring, a fake vmrc.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import ssl
 import stat
 from collections.abc import Coroutine
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +17,7 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
-from vmconsole_gui.services.settings import AppPaths
+from vmconsole_gui.services.settings import AppPaths, ConnectionProfile, Pin, PinKind, PinScope
 from vmconsole_gui.ui.app_window import AppWindow, open_services
 
 
@@ -92,3 +97,60 @@ def close_app(qtbot: Any, qloop: Any, window: AppWindow) -> None:
     window.window.close()
     window.window.deleteLater()
     qtbot.waitUntil(lambda: not window.window.isVisible(), timeout=2000)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A vCenter to connect to: where it listens, who logs in, and its certificate's fingerprints (to pin)."""
+
+    host: str
+    port: int
+    username: str
+    password: str
+    sha256: str
+    sha1: str
+
+
+def target_of(server: Any) -> Target:
+    """A :class:`Target` for anything with ``port``, ``username`` and ``password`` (vcsim, the simulator).
+
+    Its ``host`` when it has one, else loopback (the simulator listens there); the fingerprints are read from the
+    certificate the server presents now.
+    """
+    host = getattr(server, "host", None) or "127.0.0.1"
+    der = ssl.PEM_cert_to_DER_cert(ssl.get_server_certificate((host, server.port)))
+    return Target(
+        host,
+        server.port,
+        server.username,
+        server.password,
+        hashlib.sha256(der).hexdigest(),
+        hashlib.sha1(der, usedforsecurity=False).hexdigest(),
+    )
+
+
+def open_connected(qtbot: Any, qloop: Any, base: Path, target: Target, *, rows: int, name: str = "Lab vCenter") -> Any:
+    """The real app under ``base`` with one profile for ``target`` (pinned, password in memory), listed.
+
+    Waits until the profile is connected and the table holds ``rows`` VMs; returns the :class:`AppWindow`.
+    """
+    services, notices = run(qtbot, qloop, open_services(AppPaths.under(base)))
+
+    async def setup() -> None:
+        pin = Pin.create(sha256=target.sha256, sha1=target.sha1, subject=target.host, kind=PinKind.VCENTER)
+        await services.pins.pin_async(target.host, target.port, pin, PinScope.ONCE)
+        profile = await services.profiles.add_async(
+            ConnectionProfile(name=name, host=target.host, port=target.port, username=target.username)
+        )
+        await services.credentials.set_password(profile, target.password, persist=False)
+
+    run(qtbot, qloop, setup())
+    app = AppWindow(services)
+    app.window.on_close = None  # closing in teardown must not quit the test's QApplication
+    run(qtbot, qloop, app.start(notices))
+    profiles = services.profiles.list()
+    qtbot.waitUntil(
+        lambda: all(app.manager.client(p.id) for p in profiles) and app.window.table_model.rowCount() == rows,
+        timeout=30000,
+    )
+    return app

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from vmconsole_gui.services import display_text
 from vmconsole_gui.services.connections.records import ConnectionState, ConnectionStatus, VmRecord
 from vmconsole_gui.services.heap import freeze_heap_if_large
+from vmconsole_gui.ui import connection_summary
 from vmconsole_gui.ui.inventory_tree import InventoryTreeModel, TreePlan, plan_tree, replan_folders
 from vmconsole_gui.ui.vm_rows import display_record
 from vmconsole_gui.ui.vm_table_model import PreparedRows, VmTableModel
@@ -49,15 +50,6 @@ UPDATE_SLICE_MIN = 100
 TREE_REBUILD_DELAY_MS = 500
 """Folder moves arrive in bursts during enrichment: the side tree is rebuilt once they settle."""
 
-STATUS_LABELS = {
-    ConnectionStatus.IDLE: "not connected",
-    ConnectionStatus.CONNECTING: "connecting…",
-    ConnectionStatus.CONNECTED: "connected",
-    ConnectionStatus.NEEDS_PASSWORD: "password needed",
-    ConnectionStatus.NEEDS_TRUST: "certificate not trusted",
-    ConnectionStatus.ERROR: "error",
-}
-
 
 class InventoryController(QObject):
     """Implements the services' ``ConnectionEvents`` on top of the Qt models.
@@ -66,11 +58,14 @@ class InventoryController(QObject):
         connection_state_changed(object): a profile's :class:`ConnectionState` changed.
         inventory_changed(str, bool): a profile's VM list was replaced (profile id, stale).
         profile_dropped(str): a profile was removed.
+        profile_shown(str): a profile's node was updated (state, VM count, cached list or name): its
+            :meth:`summary` may read differently now.
     """
 
     connection_state_changed = Signal(object)
     inventory_changed = Signal(str, bool)
     profile_dropped = Signal(str)
+    profile_shown = Signal(str)
 
     def __init__(self, table: VmTableModel, tree: InventoryTreeModel, parent: Any = None) -> None:
         super().__init__(parent)
@@ -269,22 +264,45 @@ class InventoryController(QObject):
         """Whether the shown inventory of a profile came from the cache and was not refreshed yet."""
         return self._stale.get(profile_id, False)
 
+    def profile_name(self, profile_id: str) -> str:
+        """The profile's name as registered (cleaned for display), or its id when it was never named."""
+        return display_text.name(self._names.get(profile_id, profile_id))
+
     def status_text(self, profile_id: str) -> tuple[str, str]:
-        """(short label, human message) of a profile's state, for lists and tooltips; the message is cleaned."""
+        """(short label, human message) of a profile's state, for lists and tooltips; the message is cleaned.
+
+        While connected the message says how many VMs there are and how the list is kept current ("9 VMs · live
+        updates (PropertyCollector)" or "… · REST listing"), followed by the state's own message if it has one.
+        """
         state = self._states.get(profile_id)
+        label = connection_summary.status_label(state)
         if state is None:
-            return (STATUS_LABELS[ConnectionStatus.IDLE], "")
-        label = STATUS_LABELS[state.status]
-        if state.status is ConnectionStatus.CONNECTED and state.refreshing:
-            label = "refreshing…"
-        return (label, display_text.message(state.message))
+            return (label, "")
+        details = connection_summary.SEPARATOR.join(connection_summary.connected_details(state))
+        message = display_text.message(state.message)
+        return (label, "\n".join(part for part in (details, message) if part))
+
+    def summary(self, profile_id: str) -> str:
+        """One line for the status bar: "Connected · 9 VMs · live updates (PropertyCollector)"."""
+        return connection_summary.summary(self._states.get(profile_id), stale=self._stale.get(profile_id, False))
+
+    def tooltip_text(self, profile_id: str) -> str:
+        """Plain text of the profile's tooltip: name and summary, what the inventory path means, the message."""
+        state = self._states.get(profile_id)
+        lines = [f"{self.profile_name(profile_id)}: {self.summary(profile_id)}"]
+        if state is not None and state.status is ConnectionStatus.CONNECTED:
+            lines.append(connection_summary.path_explanation(state.inventory_via))
+        if state is not None:
+            lines.append(display_text.message(state.message))
+        return "\n".join(line for line in lines if line)
 
     def _show_profile(self, profile_id: str) -> None:
         name = self._names.get(profile_id, profile_id)
-        label, message = self.status_text(profile_id)
+        label = connection_summary.status_label(self._states.get(profile_id))
         state = self._states.get(profile_id)
         if state is not None and state.status is ConnectionStatus.CONNECTED and state.vm_count is not None:
             label = f"{label}, {state.vm_count:,} VMs"
         if self._stale.get(profile_id):
             label = f"{label} (cached list)"
-        self.tree.set_profile(profile_id, name, label, tooltip=message or f"{name}: {label}")
+        self.tree.set_profile(profile_id, name, label, tooltip=self.tooltip_text(profile_id))
+        self.profile_shown.emit(profile_id)

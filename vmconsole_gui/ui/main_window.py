@@ -27,11 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vmconsole_gui.services import display_text
 from vmconsole_gui.services.connections.records import ConnectionState, ConnectionStatus, VmRecord
 from vmconsole_gui.ui.details_pane import DetailsPane
 from vmconsole_gui.ui.inventory_controller import InventoryController
 from vmconsole_gui.ui.inventory_tree import InventoryTreeModel
-from vmconsole_gui.ui.plain_text import PlainStatusBar
+from vmconsole_gui.ui.plain_text import PlainStatusBar, plain_label
 from vmconsole_gui.ui.vm_filter_proxy import VmFilterProxy
 from vmconsole_gui.ui.vm_table_model import ROW_ROLE, Column, VmTableModel
 from vmconsole_gui.vsphere.models import PowerAction
@@ -84,6 +85,8 @@ class MainWindow(QMainWindow):
         self.proxy.modelAboutToBeReset.connect(self._remember_selection)
         self.proxy.modelReset.connect(self._restore_selection)
         self.tree.selectionModel().selectionChanged.connect(self._on_tree_selection)
+        self.controller.profile_shown.connect(lambda _profile_id: self._update_connection_label())
+        self.controller.profile_dropped.connect(lambda _profile_id: self._update_connection_label())
         self._update_selection_actions()
         self._update_count()
 
@@ -229,7 +232,11 @@ class MainWindow(QMainWindow):
 
         self.count_label = QLabel(self)
         self.count_label.setObjectName("countLabel")
+        self.connection_label = plain_label(QLabel(self))
+        self.connection_label.setObjectName("connectionLabel")
+        self.connection_label.setAccessibleName("Connection status")
         self.setStatusBar(PlainStatusBar(self))  # every message (often a server's words) is cleaned and bounded
+        self.statusBar().addPermanentWidget(self.connection_label)
         self.statusBar().addPermanentWidget(self.count_label)
         self.resize(1280, 760)
 
@@ -386,6 +393,7 @@ class MainWindow(QMainWindow):
         indexes = self.tree.selectionModel().selectedIndexes()
         scope = self.tree_model.scope_at(indexes[0]) if indexes else None
         self.proxy.set_scope(scope.contains if scope is not None else None)
+        self._update_connection_label()
 
     def _update_count(self) -> None:
         total = self.table_model.rowCount()
@@ -418,6 +426,38 @@ class MainWindow(QMainWindow):
         """Put a connection problem in the status bar."""
         if state.status is ConnectionStatus.ERROR and state.message:
             self.statusBar().showMessage(state.message, 15000)
+
+    def focused_profile(self) -> str | None:
+        """The vCenter the status bar speaks of: the one of the selected tree node, else the only one shown."""
+        indexes = self.tree.selectionModel().selectedIndexes()
+        scope = self.tree_model.scope_at(indexes[0]) if indexes else None
+        if scope is not None:
+            return scope.profile_id
+        profile_ids = self.tree_model.profile_ids()
+        return profile_ids[0] if len(profile_ids) == 1 else None
+
+    def _update_connection_label(self) -> None:
+        """Say in the status bar how the focused vCenter is connected and how its VM list is kept current.
+
+        With several vCenters and none selected in the tree: how many are connected; the tooltip lists each one.
+        """
+        controller = self.controller
+        profile_ids = self.tree_model.profile_ids()
+        focused = self.focused_profile()
+        if focused is not None:
+            text = controller.summary(focused)
+            if len(profile_ids) > 1:
+                text = f"{controller.profile_name(focused)}: {text}"
+            tip = controller.tooltip_text(focused)
+        elif profile_ids:
+            states = [controller.state(p) for p in profile_ids]
+            connected = sum(1 for s in states if s is not None and s.status is ConnectionStatus.CONNECTED)
+            text = f"{connected} of {len(profile_ids)} vCenters connected"
+            tip = "\n".join(f"{controller.profile_name(p)}: {controller.summary(p)}" for p in profile_ids)
+        else:
+            text = tip = ""
+        self.connection_label.setText(display_text.line(text))
+        self.connection_label.setToolTip(display_text.tooltip(tip) if tip else "")
 
     def save_layout(self) -> dict[str, bytes]:
         """Window geometry, splitter and column layout, as blobs for the settings file."""
