@@ -135,3 +135,13 @@ def test_list_options_need_list(tmp_path: Path) -> None:
         [sys.executable, "-m", "vmconsole_gui", "--json"], capture_output=True, text=True, timeout=60, check=False
     )
     assert done.returncode == 2 and "only apply with --list" in done.stderr
+
+
+def test_starting_a_listing_imports_neither_the_rest_client_nor_pyvmomi() -> None:
+    """``--list`` pays at start-up only for what it needs: httpx (REST fallback) and pyVmomi (at connect) wait."""
+    code = (
+        "import sys, vmconsole_gui.app, vmconsole_gui.cli;"
+        "print(sorted(m for m in ('httpx', 'pyVmomi', 'PySide6') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -34,7 +34,7 @@ from vmconsole_gui.services.settings.jsonfile import SettingsFileError
 from vmconsole_gui.services.settings.model import DEFAULT_PORT, ConnectionProfile
 from vmconsole_gui.services.settings.paths import AppPaths
 from vmconsole_gui.services.settings.pins import PinStore
-from vmconsole_gui.vsphere import CertificateUntrusted, PinMismatch, Secret, TrustSettings, VSphereClient, VSphereError
+from vmconsole_gui.vsphere import CertificateUntrusted, PinMismatch, Secret, TrustSettings, VSphereError
 from vmconsole_gui.vsphere.soap.client import SoapClient
 from vmconsole_gui.vsphere.soap.faults import SoapUnavailable
 from vmconsole_gui.vsphere.tls import normalize_fingerprint, pin_key
@@ -117,6 +117,8 @@ async def _read(target: _Target, trust: TrustSettings, password: Secret) -> tupl
     finally:
         await soap.aclose()
     if records is None:
+        from vmconsole_gui.vsphere.client import VSphereClient  # the REST fallback: httpx only when needed
+
         async with VSphereClient(target.host, target.username, password, port=target.port, trust=trust) as rest:
             records = records_from_inventory(await rest.inventory(), "", target.host)
         via = "REST"
